@@ -1,0 +1,167 @@
+"""Accounts: users, their password history, and their role assignments."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ronghe.core.access import ADMIN_ROLES, Role, reach_of
+from ronghe.core.models import PublicModel
+
+
+def normalize_username(raw: str) -> str:
+    """One identity regardless of case and width: `Admin`, `admin`, `ａｄｍｉｎ` are the same."""
+    return unicodedata.normalize("NFKC", raw).strip().casefold()
+
+
+class UserManager(BaseUserManager["User"]):
+    def create_user(self, username: str, password: str | None = None, **fields: Any) -> User:
+        user = self.model(username=normalize_username(username), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        return user
+
+    def by_login_name(self, raw: str) -> User | None:
+        return self.filter(username=normalize_username(raw)).first()
+
+
+class User(PublicModel, AbstractBaseUser):
+    """A login. Bound to at most one person on the roster; administrators may have none."""
+
+    username = models.CharField(_("username"), max_length=150, unique=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    person = models.OneToOneField(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="user",
+        verbose_name=_("person"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    must_change_password = models.BooleanField(default=False)
+    password_changed_at = models.DateTimeField(default=timezone.now)
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        self.username = normalize_username(self.username)
+
+    def role_names(self) -> frozenset[str]:
+        return reach_of(self).roles
+
+    def is_administrator(self) -> bool:
+        """One of the three administrators (三员), who must use two-factor authentication."""
+        return bool(self.role_names() & ADMIN_ROLES)
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+    def password_expired(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) - self.password_changed_at > settings.PASSWORD_MAX_AGE
+
+
+class PasswordHistory(models.Model):
+    """A hash of a password the user once had, so that the last few are not reused."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=256)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
+    def with_places(self) -> RoleAssignmentQuerySet:
+        return self.select_related("user", "party_org", "unit", "granted_by")
+
+
+class RoleAssignment(PublicModel):
+    """A role held by a user on an organisation; it reaches the organisation's whole subtree.
+
+    Party roles sit on a Party organisation, business roles on a business unit, the three
+    administrator roles on neither. A user holds at most one administrator role, and an
+    administrator holds no other role (三员分立).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    party_org = models.ForeignKey(
+        "orgs.PartyOrg", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("Party organisation"),
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("business unit"),
+    )
+    may_unmask = models.BooleanField(_("may view full ID and phone numbers"), default=False)
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role__in=sorted(ADMIN_ROLES)),
+                name="one_admin_role_per_user",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=sorted(ADMIN_ROLES), party_org__isnull=True, unit__isnull=True)
+                    | (
+                        ~Q(role__in=sorted(ADMIN_ROLES))
+                        & (
+                            Q(party_org__isnull=False, unit__isnull=True)
+                            | Q(party_org__isnull=True, unit__isnull=False)
+                        )
+                    )
+                ),
+                name="role_sits_on_one_place",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "party_org"],
+                condition=Q(party_org__isnull=False),
+                name="unique_party_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "unit"],
+                condition=Q(unit__isnull=False),
+                name="unique_unit_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.party_org or self.unit or ""
+        return f"{self.user} · {self.get_role_display()} · {place}".rstrip(" ·")

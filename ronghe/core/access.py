@@ -1,0 +1,214 @@
+"""The one access gate (DESIGN.md §3).
+
+A user's reach is the set of their role assignments `(role, org)`; a role on an organisation
+reaches its whole subtree. This module is the only place that turns a user into query filters:
+model QuerySets call `reach_of(user).q(...)` in their `visible_to(user)` / `writable_by(user)`,
+and views, API endpoints, exports and jobs fetch single rows with `get_for_user`. Not visible →
+404; visible but not writable → 403.
+
+The three administrators (三员) reach no Party or business data at all: they hold capabilities
+over accounts, roles and the audit trail, never over the trees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    LEADER = "leader", _("Leader")
+    PARTY_ADMIN = "party_admin", _("Party-affairs staff")
+    SECRETARY = "secretary", _("Branch secretary")
+    COMMITTEE = "committee", _("Committee member")
+    BUSINESS_HEAD = "business_head", _("Business head")
+    MEMBER = "member", _("Member")
+    SYSADMIN = "sysadmin", _("System administrator")
+    SECADMIN = "secadmin", _("Security administrator")
+    AUDITOR = "auditor", _("Audit administrator")
+
+
+ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+# Roles held on a business unit rather than on a Party organisation.
+UNIT_ROLES = frozenset({Role.BUSINESS_HEAD, Role.LEADER})
+PARTY_ROLES = frozenset(set(Role) - ADMIN_ROLES - {Role.BUSINESS_HEAD})
+
+
+class Cap(StrEnum):
+    """What a role lets its holder do within the subtree it is assigned on."""
+
+    READ_ORGS = "read_orgs"  # browse the organisation tree
+    READ_PEOPLE = "read_people"  # the roster, masked
+    WRITE_PEOPLE = "write_people"  # create and edit people
+    MANAGE_ORGS = "manage_orgs"  # create, rename, move, close organisations
+    ASSIGN_ROLES = "assign_roles"  # grant non-administrator roles within the subtree
+    UNMASK = "unmask"  # see full ID and phone numbers (granted per assignment, audited)
+
+
+ROLE_CAPS: dict[str, frozenset[Cap]] = {
+    Role.LEADER: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE}),
+    Role.PARTY_ADMIN: frozenset(
+        {Cap.READ_ORGS, Cap.READ_PEOPLE, Cap.WRITE_PEOPLE, Cap.MANAGE_ORGS, Cap.ASSIGN_ROLES}
+    ),
+    Role.SECRETARY: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE, Cap.WRITE_PEOPLE}),
+    Role.COMMITTEE: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE}),
+    Role.BUSINESS_HEAD: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE}),
+    Role.MEMBER: frozenset({Cap.READ_ORGS}),
+}
+
+
+def _collapse(paths: set[str]) -> tuple[str, ...]:
+    """Drop paths already covered by an ancestor path, so filters stay short."""
+    kept: list[str] = []
+    for path in sorted(paths):
+        if not kept or not path.startswith(kept[-1]):
+            kept.append(path)
+    return tuple(kept)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Everything the gate needs about one user, loaded in one query per request."""
+
+    roles: frozenset[str] = frozenset()
+    party_paths: dict[Cap, tuple[str, ...]] = field(default_factory=dict)
+    unit_paths: dict[Cap, tuple[str, ...]] = field(default_factory=dict)
+    person_id: int | None = None
+
+    def q(self, cap: Cap, *, party: str | None = None, unit: str | None = None) -> Q:
+        """A filter matching rows whose Party org (field prefix `party`) or business unit
+        (prefix `unit`) lies in a subtree where the user holds `cap`. `""` means the model
+        itself is the tree node. No reach → a filter that matches nothing."""
+        condition = Q(pk__in=[])
+        if party is not None:
+            for path in self.party_paths.get(cap, ()):
+                condition |= Q(**{f"{party}path__startswith": path})
+        if unit is not None:
+            for path in self.unit_paths.get(cap, ()):
+                condition |= Q(**{f"{unit}path__startswith": path})
+        return condition
+
+    def reaches(self, cap: Cap, *, party_path: str | None = None, unit_path: str | None = None) -> bool:
+        """Whether a node with the given tree path lies inside a subtree granting `cap`."""
+        if party_path is not None and any(
+            party_path.startswith(p) for p in self.party_paths.get(cap, ())
+        ):
+            return True
+        return unit_path is not None and any(
+            unit_path.startswith(p) for p in self.unit_paths.get(cap, ())
+        )
+
+    def has(self, cap: Cap) -> bool:
+        return bool(self.party_paths.get(cap) or self.unit_paths.get(cap))
+
+    def is_admin(self, role: Role) -> bool:
+        return role in self.roles
+
+
+NO_REACH = Reach()
+_CACHE_ATTR = "_ronghe_reach"
+
+
+def reach_of(user: Any) -> Reach:
+    """The user's reach, computed once per user object (that is, once per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NO_REACH
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    # Imported here: core must not import the domain apps at module level.
+    from ronghe.accounts.models import RoleAssignment
+
+    party: dict[Cap, set[str]] = {}
+    unit: dict[Cap, set[str]] = {}
+    roles: set[str] = set()
+    rows = RoleAssignment.objects.filter(user=user).values_list(
+        "role", "party_org__path", "party_org__closed_on", "unit__path", "unit__closed_on",
+        "may_unmask",
+    )
+    for role, party_path, party_closed, unit_path, unit_closed, may_unmask in rows:
+        roles.add(role)
+        caps = set(ROLE_CAPS.get(role, ()))
+        if may_unmask:
+            caps.add(Cap.UNMASK)
+        if party_path and party_closed is None:
+            for cap in caps:
+                party.setdefault(cap, set()).add(party_path)
+        if unit_path and unit_closed is None:
+            for cap in caps:
+                unit.setdefault(cap, set()).add(unit_path)
+    _add_mapped_units(party, unit)
+    reach = Reach(
+        roles=frozenset(roles),
+        party_paths={cap: _collapse(paths) for cap, paths in party.items()},
+        unit_paths={cap: _collapse(paths) for cap, paths in unit.items()},
+        person_id=getattr(user, "person_id", None),
+    )
+    setattr(user, _CACHE_ATTR, reach)
+    return reach
+
+
+# Browsing and managing a Party subtree extends to the business units mapped to it
+# ("支部建在部门上"): a secretary picks a member's department, staff keep the mapping current.
+_MAPPED_UNIT_CAPS = (Cap.READ_ORGS, Cap.MANAGE_ORGS)
+
+
+def _add_mapped_units(party: dict[Cap, set[str]], unit: dict[Cap, set[str]]) -> None:
+    read_paths = _collapse(party.get(Cap.READ_ORGS, set()))
+    if not read_paths:
+        return
+    from ronghe.orgs.models import PartyOrg
+
+    condition = Q(pk__in=[])
+    for path in read_paths:
+        condition |= Q(path__startswith=path)
+    pairs = PartyOrg.units.through.objects.filter(
+        **{"partyorg__in": PartyOrg.objects.filter(condition).values("pk")}
+    ).values_list("partyorg__path", "unit__path")
+    for party_path, unit_path in pairs:
+        for cap in _MAPPED_UNIT_CAPS:
+            if any(party_path.startswith(p) for p in party.get(cap, ())):
+                unit.setdefault(cap, set()).add(unit_path)
+
+
+def forget_reach(user: Any) -> None:
+    """Drop the cached reach after the user's roles changed within the same request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def get_for_user(model: type[M], user: Any, code: Any, *, write: bool = False) -> M:
+    """Fetch one org-owned row by its public code through the model's gate.
+
+    The model's manager must offer `visible_to(user)` and, for writes, `writable_by(user)`.
+    Not visible → Http404 (existence is not leaked); visible, not writable → PermissionDenied.
+    """
+    manager: Any = model._default_manager
+    obj = manager.visible_to(user).filter(code=code).first()
+    if obj is None:
+        raise Http404
+    if write and not manager.writable_by(user).filter(pk=obj.pk).exists():
+        raise PermissionDenied
+    return obj
+
+
+def require_role(user: Any, role: Role) -> None:
+    """Administrator pages are not org-owned: a signed-in user without the role gets 403."""
+    if role not in reach_of(user).roles:
+        raise PermissionDenied
+
+
+def require_cap(user: Any, cap: Cap) -> None:
+    """List and create pages: a user who holds `cap` nowhere gets 403."""
+    if not reach_of(user).has(cap):
+        raise PermissionDenied

@@ -1,0 +1,48 @@
+"""What every page's shell needs: the sidebar for the user's roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ronghe.core.access import Cap, Role, reach_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url: str
+    icon: str
+    prefix: str
+
+
+def navigation(user: Any) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    reach = reach_of(user)
+    items = [NavItem(_("Today"), reverse("insights:today"), "ti-sun", "/$")]
+    if reach.party_paths.get(Cap.READ_ORGS):
+        items.append(NavItem(_("Party organisations"), reverse("orgs:party_tree"), "ti-flag", "/orgs/"))
+    if reach.unit_paths.get(Cap.READ_ORGS):
+        items.append(NavItem(_("Business units"), reverse("orgs:unit_tree"), "ti-building", "/units/"))
+    if reach.has(Cap.READ_PEOPLE):
+        items.append(NavItem(_("Roster"), reverse("people:list"), "ti-users", "/people/"))
+    if getattr(user, "person_id", None):
+        items.append(NavItem(_("My record"), reverse("people:me"), "ti-id-badge", "/people/me/"))
+    if Role.SYSADMIN in reach.roles:
+        items.append(NavItem(_("Accounts"), reverse("accounts:user_list"), "ti-user-cog", "/manage/accounts/"))
+    if Role.SECADMIN in reach.roles or reach.has(Cap.ASSIGN_ROLES):
+        items.append(NavItem(_("Roles"), reverse("accounts:role_list"), "ti-key", "/manage/roles/"))
+    if Role.AUDITOR in reach.roles:
+        items.append(NavItem(_("Audit trail"), reverse("core:audit_list"), "ti-list-search", "/audit/"))
+    items.append(NavItem(_("Account security"), reverse("accounts:security"), "ti-shield-lock", "/accounts/security/"))
+    return items
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    return {"nav_items": navigation(user) if user is not None else []}

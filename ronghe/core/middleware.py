@@ -1,0 +1,63 @@
+"""Per-request context: a request id, the client address and user agent, for logs and audit.
+
+The values live in a context variable so that services can write audit rows without every
+call passing the request down.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str
+    ip: str | None
+    user_agent: str
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("ronghe_request", default=None)
+
+
+def current_request_context() -> RequestContext | None:
+    return _current.get()
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: a forwarded header is trusted only when our own proxy rewrites
+    # REMOTE_ADDR (documented in docs/DEPLOY.md), never from the client.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        context = RequestContext(
+            request_id=uuid.uuid4().hex[:16],
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        )
+        token = _current.set(context)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        response["X-Request-ID"] = context.request_id
+        return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` to every log record (`-` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = _current.get()
+        record.request_id = context.request_id if context else "-"
+        return True

@@ -1,0 +1,84 @@
+"""Core models: the append-only audit trail, and the abstract base of public rows."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicModel(models.Model):
+    """A row reachable from a URL: carries a random UUID `code`, never its sequential id."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def newest_first(self) -> AuditEventQuerySet:
+        return self.select_related("actor").order_by("-at", "-id")
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit trail: who did what to which object, and how it went.
+
+    Rows are only ever inserted (`core.audit.record`). On PostgreSQL a trigger refuses UPDATE
+    and DELETE (migration 0002), so not even the application can rewrite history.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOCKOUT = "lockout", _("Account locked")
+        LOGOUT = "logout", _("Logout")
+        OTP_FAILED = "otp_failed", _("Wrong verification code")
+        OTP_ENROLLED = "otp_enrolled", _("Two-factor authentication enabled")
+        OTP_REMOVED = "otp_removed", _("Two-factor authentication removed")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        ACCOUNT_CREATED = "account_created", _("Account created")
+        ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
+        ACCOUNT_ENABLED = "account_enabled", _("Account enabled")
+        ACCOUNT_UNLOCKED = "account_unlocked", _("Account unlocked")
+        ROLE_GRANTED = "role_granted", _("Role granted")
+        ROLE_REVOKED = "role_revoked", _("Role revoked")
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        MOVE = "move", _("Moved")
+        CLOSE = "close", _("Closed")
+        UNMASK = "unmask", _("Full value viewed")
+        EXPORT = "export", _("Exported")
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_roles = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    object_type = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=32, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["actor", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"

@@ -1,0 +1,147 @@
+"""The roster: everyone on it, Party member or not, with sensitive fields encrypted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ronghe.core import crypto
+from ronghe.core.access import Cap, reach_of
+from ronghe.core.models import PublicModel
+
+
+class PoliticalStatus(models.TextChoices):
+    NON_MEMBER = "non_member", _("Non-member")
+    APPLICANT = "applicant", _("Applicant")
+    ACTIVIST = "activist", _("Activist")
+    CANDIDATE = "candidate", _("Candidate for membership")
+    PROBATIONARY = "probationary", _("Probationary member")
+    FULL_MEMBER = "full_member", _("Full member")
+
+
+PARTY_MEMBER_STATUSES = (PoliticalStatus.PROBATIONARY, PoliticalStatus.FULL_MEMBER)
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Education(models.TextChoices):
+    POSTGRADUATE = "postgraduate", _("Postgraduate")
+    BACHELOR = "bachelor", _("Bachelor")
+    COLLEGE = "college", _("Junior college")
+    VOCATIONAL = "vocational", _("Vocational school")
+    HIGH_SCHOOL = "high_school", _("High school")
+    JUNIOR = "junior", _("Junior high school or below")
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def _reach_q(self, user: Any, cap: Cap) -> Q:
+        return reach_of(user).q(cap, party="party_org__", unit="unit__")
+
+    def visible_to(self, user: Any) -> PersonQuerySet:
+        """People in the user's reach, plus the user's own record."""
+        condition = self._reach_q(user, Cap.READ_PEOPLE)
+        own = reach_of(user).person_id
+        if own is not None:
+            condition |= Q(pk=own)
+        return self.filter(condition)
+
+    def writable_by(self, user: Any) -> PersonQuerySet:
+        return self.filter(self._reach_q(user, Cap.WRITE_PEOPLE))
+
+    def unmaskable_by(self, user: Any) -> PersonQuerySet:
+        return self.filter(self._reach_q(user, Cap.UNMASK))
+
+    def party_members(self) -> PersonQuerySet:
+        return self.filter(political_status__in=PARTY_MEMBER_STATUSES)
+
+    def for_list(self) -> PersonQuerySet:
+        return self.select_related("party_org", "unit")
+
+    def search(self, text: str) -> PersonQuerySet:
+        """Name, pinyin initials (`zwq` → 张伟强), full pinyin, or the last 4 of the ID."""
+        from ronghe.people.identity import classify_search
+
+        kind, value = classify_search(text)
+        if kind == "empty":
+            return self
+        if kind == "id_tail":
+            return self.filter(id_last4=value)
+        if kind == "pinyin":
+            return self.filter(Q(name_initials__startswith=value) | Q(name_pinyin__startswith=value))
+        return self.filter(name__contains=value)
+
+
+class Person(PublicModel):
+    """Anyone on the roster: employee and, where applicable, Party member (人员).
+
+    The ID and phone numbers are stored encrypted; lists show the stored masks and look-ups go
+    through keyed hashes (blind indexes), so the database never holds them in clear.
+    """
+
+    name = models.CharField(_("name"), max_length=50)
+    name_initials = models.CharField(max_length=50, db_index=True, editable=False)
+    name_pinyin = models.CharField(max_length=200, db_index=True, editable=False)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    id_number_encrypted = models.TextField(editable=False)
+    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False)
+    id_last4 = models.CharField(max_length=4, db_index=True, editable=False)
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("mobile phone"), max_length=11, blank=True, editable=False)
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
+    unit = models.ForeignKey(
+        "orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="people",
+        verbose_name=_("business unit"),
+    )
+    post = models.CharField(_("post"), max_length=100, blank=True)
+    political_status = models.CharField(
+        _("political status"), max_length=20, choices=PoliticalStatus.choices,
+        default=PoliticalStatus.NON_MEMBER, db_index=True,
+    )
+    party_org = models.ForeignKey(
+        "orgs.PartyOrg", null=True, blank=True, on_delete=models.PROTECT, related_name="people",
+        verbose_name=_("Party organisation"),
+    )
+    joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
+    full_member_on = models.DateField(_("full member since"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_pinyin", "id"]
+        indexes = [
+            models.Index(fields=["party_org", "name_pinyin"]),
+            models.Index(fields=["unit", "name_pinyin"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # The sensitive values: set through these methods only, read only through the gate.
+    def set_id_number(self, normalized: str) -> None:
+        self.id_number_encrypted = crypto.encrypt(normalized)
+        self.id_number_index = crypto.blind_index("id_number", normalized)
+        self.id_number_masked = crypto.mask_id_number(normalized)
+        self.id_last4 = normalized[-4:]
+
+    def set_phone(self, normalized: str) -> None:
+        self.phone_encrypted = crypto.encrypt(normalized) if normalized else ""
+        self.phone_masked = crypto.mask_phone(normalized) if normalized else ""
+
+    def id_number(self) -> str:
+        return crypto.decrypt(self.id_number_encrypted)
+
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted) if self.phone_encrypted else ""
+
+    def is_party_member(self) -> bool:
+        return self.political_status in PARTY_MEMBER_STATUSES

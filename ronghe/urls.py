@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("ronghe.insights.urls")),
+    path("", include("ronghe.core.urls")),
+    path("", include("ronghe.accounts.urls")),
+    path("", include("ronghe.orgs.urls")),
+    path("", include("ronghe.people.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+]
+
+handler400 = "ronghe.core.views.error_400"
+handler403 = "ronghe.core.views.error_403"
+handler404 = "ronghe.core.views.error_404"
+handler500 = "ronghe.core.views.error_500"
