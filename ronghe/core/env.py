@@ -7,6 +7,7 @@ instead of silently falling back to a default (`RONGHE_DEBUG=yes` is an error, n
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -66,7 +67,7 @@ def load_env_file(path: os.PathLike[str] | str) -> None:
     Used for the local `var/ronghe.env` that `scripts/init_env.py` writes with random keys.
     """
     try:
-        text = open(path, encoding="utf-8").read()  # noqa: SIM115
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         return
     for number, line in enumerate(text.splitlines(), start=1):

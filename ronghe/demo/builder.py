@@ -41,7 +41,7 @@ class Node:
 def bulk_tree(model: type[PartyOrg] | type[Unit], roots: list[Node]) -> None:
     """Insert whole trees in one bulk statement per 1,000 rows, computing the paths."""
     pending: list[Any] = []
-    first = model.get_root_nodes().count() + 1
+    first = model.objects.get_root_nodes().count() + 1
 
     def place(node: Node, parent_path: str | None, depth: int, index: int) -> None:
         path = model._get_path(parent_path, depth, index)

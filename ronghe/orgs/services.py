@@ -68,7 +68,8 @@ def node_create(*, model: type[TreeNode], parent: TreeNode | None, data: dict[st
     if model is PartyOrg and not fields.get("term_years"):
         fields["term_years"] = PartyOrg.DEFAULT_TERM_YEARS[data["kind"]]
     node = model(**fields)
-    node = parent.add_child(instance=node) if parent is not None else model.add_root(instance=node)
+    manager: Any = model.objects
+    node = manager.add_child(parent, instance=node) if parent is not None else manager.add_root(instance=node)
     if isinstance(node, PartyOrg) and data.get("units") is not None:
         node.units.set(data["units"])
     audit.record(audit.Action.CREATE, actor=by, obj=node, after=node_snapshot(node))
@@ -80,8 +81,8 @@ def node_update(*, node: TreeNode, data: dict[str, Any], by: Any) -> TreeNode:
     """Rename and edit the record of an organisation (its place in the tree is `node_move`)."""
     before = node_snapshot(node)
     if data.get("kind", node.kind) != node.kind:
-        check_parent_kind(type(node), data["kind"], node.get_parent())
-        if any(child.kind not in _kinds_allowed_under(type(node), data["kind"]) for child in node.get_children()):
+        check_parent_kind(type(node), data["kind"], type(node).objects.get_parent(node))
+        if any(child.kind not in _kinds_allowed_under(type(node), data["kind"]) for child in type(node).objects.get_children(node)):
             raise TreeRuleError(_("Its sub-organisations could not stay under the new kind."), "kind")
     fields = [key for key in _TREE_FIELDS if key in data]
     for key in fields:
@@ -105,9 +106,9 @@ def node_move(*, node: TreeNode, new_parent: TreeNode, by: Any) -> TreeNode:
     if new_parent.pk == node.pk or new_parent.path.startswith(node.path):
         raise TreeRuleError(_("An organisation cannot move under itself or its own sub-organisation."), "parent")
     check_parent_kind(type(node), node.kind, new_parent)
-    old_parent = node.get_parent()
+    old_parent = type(node).objects.get_parent(node)
     try:
-        node.move(new_parent, "last-child")
+        type(node).objects.move(node, new_parent, "last-child")  # type: ignore[attr-defined]
     except InvalidMoveToDescendant as exc:  # the check above should have caught it
         raise TreeRuleError(_("An organisation cannot move under itself or its own sub-organisation."), "parent") from exc
     node.refresh_from_db()
