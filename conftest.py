@@ -9,7 +9,7 @@ import pytest
 # pytest-django with the sync Playwright API runs ORM calls inside an event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from ronghe.testing import Cast, build_cast  # noqa: E402
+from ronghe.testing import Cast, build_cast
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -1,9 +1,9 @@
 """The `ronghe` console script: `serve`, `worker`, and every management command.
 
-    ronghe serve [--port 8000] [--workers 2]   production server (granian, WSGI)
-    ronghe worker                              background jobs (Huey consumer)
-    ronghe demo [--no-serve]                   build the demo organisation, then serve it
-    ronghe <command> ...                       any manage.py command (migrate, bootstrap_admin…)
+ronghe serve [--port 8000] [--workers 2]   production server (granian, WSGI)
+ronghe worker                              background jobs (Huey consumer)
+ronghe demo [--no-serve]                   build the demo organisation, then serve it
+ronghe <command> ...                       any manage.py command (migrate, bootstrap_admin…)
 """
 
 from __future__ import annotations
@@ -22,9 +22,21 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=int(os.environ.get("RONGHE_THREADS", "4")))
     args = parser.parse_args(argv)
     command = [
-        sys.executable, "-m", "granian", "--interface", "wsgi",
-        "--host", args.host, "--port", str(args.port), "--workers", str(args.workers),
-        "--blocking-threads", str(args.threads), "--no-ws", "ronghe.wsgi:application",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--workers",
+        str(args.workers),
+        "--blocking-threads",
+        str(args.threads),
+        "--no-ws",
+        "ronghe.wsgi:application",
     ]
     os.execv(sys.executable, command)  # noqa: S606 - replaces this process with the server
     return 0  # not reached

@@ -47,12 +47,14 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "huey.contrib.djhuey",
+    "ninja",
     "ronghe.core",
     "ronghe.accounts",
     "ronghe.orgs",
     "ronghe.people",
     "ronghe.insights",
     "ronghe.demo",
+    "ronghe.api",
 ]
 
 MIDDLEWARE = [
@@ -215,9 +217,7 @@ STORAGES = {
 }
 if TESTING or DEBUG:
     # Tests and debug runs serve straight from the app folders, no collectstatic needed.
-    STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = True
 
@@ -239,3 +239,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("RONGHE_LOG_LEVEL", "INFO")},
 }
 OTP_TOTP_THROTTLE_FACTOR = 0  # our own lockout counts wrong codes (5 → 30 minutes)
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 200  # SECURITY.md H-3: a cap on records per request

@@ -38,7 +38,7 @@ from ronghe.orgs.models import PartyOrg, Unit
 from ronghe.people.identity import pinyin_keys
 from ronghe.people.models import Gender, Person, PoliticalStatus
 
-TEST_PASSWORD = "Ronghe-Test-2026!"
+TEST_PASSWORD = "Ronghe-Test-2026!"  # noqa: S105 - the password of test users only
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):

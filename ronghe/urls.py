@@ -1,6 +1,8 @@
-from django.urls import include, path
 from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
 from django.views.i18n import set_language
+
+from ronghe.api import root as api_root
 
 urlpatterns = [
     path("", include("ronghe.insights.urls")),
@@ -8,6 +10,7 @@ urlpatterns = [
     path("", include("ronghe.accounts.urls")),
     path("", include("ronghe.orgs.urls")),
     path("", include("ronghe.people.urls")),
+    path("api/v1/", api_root.urls()),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 

@@ -23,13 +23,22 @@ FILES = [
     ("@tabler/core/dist/js/tabler.min.js", "tabler/tabler.min.js"),
     ("@tabler/core/dist/js/tabler.min.js.map", "tabler/tabler.min.js.map"),
     ("@tabler/icons-webfont/dist/tabler-icons.min.css", "tabler-icons/tabler-icons.min.css"),
-    ("@tabler/icons-webfont/dist/fonts/tabler-icons.woff2", "tabler-icons/fonts/tabler-icons.woff2"),
+    (
+        "@tabler/icons-webfont/dist/fonts/tabler-icons.woff2",
+        "tabler-icons/fonts/tabler-icons.woff2",
+    ),
     ("@tabler/icons-webfont/dist/fonts/tabler-icons.woff", "tabler-icons/fonts/tabler-icons.woff"),
     ("@tabler/icons-webfont/dist/fonts/tabler-icons.ttf", "tabler-icons/fonts/tabler-icons.ttf"),
     ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
     ("tom-select/dist/js/tom-select.complete.min.js", "tom-select/tom-select.complete.min.js"),
-    ("tom-select/dist/js/tom-select.complete.min.js.map", "tom-select/tom-select.complete.min.js.map"),
-    ("tom-select/dist/css/tom-select.bootstrap5.min.css", "tom-select/tom-select.bootstrap5.min.css"),
+    (
+        "tom-select/dist/js/tom-select.complete.min.js.map",
+        "tom-select/tom-select.complete.min.js.map",
+    ),
+    (
+        "tom-select/dist/css/tom-select.bootstrap5.min.css",
+        "tom-select/tom-select.bootstrap5.min.css",
+    ),
     (
         "tom-select/dist/css/tom-select.bootstrap5.min.css.map",
         "tom-select/tom-select.bootstrap5.min.css.map",

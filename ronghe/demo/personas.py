@@ -23,7 +23,9 @@ class Login:
 
 
 def _login(username: str, display: str, person: Person | None) -> tuple[User, str]:
-    user, password = services.account_create(username=username, display_name=display, by=None, person=person)
+    user, password = services.account_create(
+        username=username, display_name=display, by=None, person=person
+    )
     user.must_change_password = False  # demo logins go straight in; real accounts never do
     user.save(update_fields=["must_change_password"])
     return user, password
@@ -32,8 +34,12 @@ def _login(username: str, display: str, person: Person | None) -> tuple[User, st
 def _full_member_of(built: Built, branch_code: str, exclude: set[int]) -> Person:
     branch = built.branches[branch_code]
     for person in built.people:
-        if (person.pk not in exclude and person.political_status == PoliticalStatus.FULL_MEMBER
-                and person.party_org is not None and person.party_org.path.startswith(branch.path)):
+        if (
+            person.pk not in exclude
+            and person.political_status == PoliticalStatus.FULL_MEMBER
+            and person.party_org is not None
+            and person.party_org.path.startswith(branch.path)
+        ):
             return person
     raise LookupError(branch_code)
 
@@ -56,7 +62,9 @@ def create_personas(built: Built) -> list[Login]:
     used.add(staff.pk)
     user, pw = _login("party_admin", staff.name, staff)
     grant(user, Role.PARTY_ADMIN, party_org=built.party_root, may_unmask=True)
-    logins.append(Login("party_admin", pw, "党建工作部 · 全集团组织与名册（可维护，可查看完整证件号）"))
+    logins.append(
+        Login("party_admin", pw, "党建工作部 · 全集团组织与名册（可维护，可查看完整证件号）")
+    )
 
     branch = built.branches["FD-YX"]
     secretary = branch.secretary or _full_member_of(built, "FD-YX", used)
@@ -65,7 +73,9 @@ def create_personas(built: Built) -> list[Login]:
     grant(user, Role.SECRETARY, party_org=branch)
     logins.append(Login("secretary", pw, f"支部书记 · {branch.name}"))
 
-    head = next(p for p in built.people if p.pk not in used and p.unit_id == built.units["FD-YX"].pk)
+    head = next(
+        p for p in built.people if p.pk not in used and p.unit_id == built.units["FD-YX"].pk
+    )
     used.add(head.pk)
     user, pw = _login("business_head", head.name, head)
     grant(user, Role.BUSINESS_HEAD, unit=built.units["FD-YX"])

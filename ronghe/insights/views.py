@@ -38,11 +38,21 @@ def _own_items(user: User) -> list[Item]:
     items: list[Item] = []
     left = settings.PASSWORD_MAX_AGE - (timezone.now() - user.password_changed_at)
     if left <= timedelta(days=PASSWORD_WARNING_DAYS):
-        items.append(Item("warning", _("Your password expires in %(n)d days.") % {"n": max(left.days, 0)},
-                          reverse("accounts:password_change")))
+        items.append(
+            Item(
+                "warning",
+                _("Your password expires in %(n)d days.") % {"n": max(left.days, 0)},
+                reverse("accounts:password_change"),
+            )
+        )
     if confirmed_device(user) is None:
-        items.append(Item("info", _("Turn on two-factor authentication to protect your account."),
-                          reverse("accounts:security")))
+        items.append(
+            Item(
+                "info",
+                _("Turn on two-factor authentication to protect your account."),
+                reverse("accounts:security"),
+            )
+        )
     return items
 
 
@@ -51,20 +61,38 @@ def _org_items(user: User) -> tuple[list[Item], int]:
     found: list[Item] = []
     for health in org_health(orgs):
         for warning in health.warnings:
-            found.append(Item(warning.level, f"{health.org.name}: {warning.message}",
-                              reverse("orgs:party_detail", args=[health.org.code]), warning.rule))
+            found.append(
+                Item(
+                    warning.level,
+                    f"{health.org.name}: {warning.message}",
+                    reverse("orgs:party_detail", args=[health.org.code]),
+                    warning.rule,
+                )
+            )
     found.sort(key=lambda item: item.level != "danger")
     return found[:MAX_ORG_ITEMS], len(found)
 
 
 def _roster_counts(user: User) -> dict[str, int]:
-    rows = Person.objects.visible_to(user).values("political_status").annotate(n=Count("id")).order_by()
+    rows = (
+        Person.objects.visible_to(user)
+        .values("political_status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     counts = {row["political_status"]: row["n"] for row in rows}
     return {
         "everyone": sum(counts.values()),
         "full": counts.get(PoliticalStatus.FULL_MEMBER, 0),
         "probationary": counts.get(PoliticalStatus.PROBATIONARY, 0),
-        "pipeline": sum(counts.get(s, 0) for s in (PoliticalStatus.APPLICANT, PoliticalStatus.ACTIVIST, PoliticalStatus.CANDIDATE)),
+        "pipeline": sum(
+            counts.get(s, 0)
+            for s in (
+                PoliticalStatus.APPLICANT,
+                PoliticalStatus.ACTIVIST,
+                PoliticalStatus.CANDIDATE,
+            )
+        ),
     }
 
 
@@ -74,31 +102,62 @@ def _admin_items(user: User, roles: frozenset[str]) -> list[Item]:
     if Role.SYSADMIN in roles:
         locked = User.objects.filter(locked_until__gt=now).count()
         if locked:
-            items.append(Item("warning", _("%(n)d accounts are locked after failed logins.") % {"n": locked},
-                              reverse("accounts:user_list")))
+            items.append(
+                Item(
+                    "warning",
+                    _("%(n)d accounts are locked after failed logins.") % {"n": locked},
+                    reverse("accounts:user_list"),
+                )
+            )
     if Role.SECADMIN in roles:
-        admins = User.objects.filter(role_assignments__role__in=ADMIN_ROLES, is_active=True).distinct()
+        admins = User.objects.filter(
+            role_assignments__role__in=ADMIN_ROLES, is_active=True
+        ).distinct()
         without = admins.exclude(totpdevice__confirmed=True).count()
         if without:
-            items.append(Item("warning", _("%(n)d administrators have not enrolled an authenticator yet.") % {"n": without},
-                              reverse("accounts:role_list")))
+            items.append(
+                Item(
+                    "warning",
+                    _("%(n)d administrators have not enrolled an authenticator yet.")
+                    % {"n": without},
+                    reverse("accounts:role_list"),
+                )
+            )
         unmask = RoleAssignment.objects.filter(may_unmask=True).count()
-        items.append(Item("info", _("%(n)d role assignments may view full ID numbers.") % {"n": unmask},
-                          reverse("accounts:role_list")))
+        items.append(
+            Item(
+                "info",
+                _("%(n)d role assignments may view full ID numbers.") % {"n": unmask},
+                reverse("accounts:role_list"),
+            )
+        )
     if Role.AUDITOR in roles:
         since = now - timedelta(hours=24)
-        failures = AuditEvent.objects.filter(at__gte=since, outcome=AuditEvent.Outcome.FAILURE).count()
-        lockouts = AuditEvent.objects.filter(at__gte=since, action=AuditEvent.Action.LOCKOUT).count()
+        failures = AuditEvent.objects.filter(
+            at__gte=since, outcome=AuditEvent.Outcome.FAILURE
+        ).count()
+        lockouts = AuditEvent.objects.filter(
+            at__gte=since, action=AuditEvent.Action.LOCKOUT
+        ).count()
         if failures or lockouts:
-            items.append(Item("warning", _("Last 24 hours: %(f)d failed operations, %(l)d lockouts.") % {"f": failures, "l": lockouts},
-                              f"{reverse('core:audit_list')}?outcome=failure"))
+            items.append(
+                Item(
+                    "warning",
+                    _("Last 24 hours: %(f)d failed operations, %(l)d lockouts.")
+                    % {"f": failures, "l": lockouts},
+                    f"{reverse('core:audit_list')}?outcome=failure",
+                )
+            )
     return items
 
 
 def today(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     reach = reach_of(user)
-    context: dict[str, Any] = {"own_items": _own_items(user), "admin_items": _admin_items(user, reach.roles)}
+    context: dict[str, Any] = {
+        "own_items": _own_items(user),
+        "admin_items": _admin_items(user, reach.roles),
+    }
     if reach.party_paths.get(Cap.READ_ORGS):
         context["org_items"], context["org_item_total"] = _org_items(user)
     if reach.has(Cap.READ_PEOPLE):
@@ -106,6 +165,7 @@ def today(request: HttpRequest) -> HttpResponse:
     if user.person_id:
         context["me"] = Person.objects.for_list().get(pk=user.person_id)
     context["roles"] = sorted(
-        user.role_assignments.with_places(), key=lambda a: a.role  # type: ignore[attr-defined]
+        user.role_assignments.with_places(),
+        key=lambda a: a.role,  # type: ignore[attr-defined]
     )
     return render(request, "insights/today.html", context)

@@ -40,7 +40,10 @@ class Command(BaseCommand):
             self.stdout.write("The demo organisation is already loaded.")
         else:
             logins = self._load()
-            path.write_text(json.dumps([login.__dict__ for login in logins], ensure_ascii=False, indent=2), encoding="utf-8")
+            path.write_text(
+                json.dumps([login.__dict__ for login in logins], ensure_ascii=False, indent=2),
+                encoding="utf-8",
+            )
             path.chmod(0o600)
         self._print(logins, path, options["port"])
         if not options["no_serve"]:
@@ -68,5 +71,7 @@ class Command(BaseCommand):
         for login in logins:
             out(f"  {login.username:<{width}}  {login.password}  {login.description}")
             if login.totp_secret:
-                out(f"  {'':<{width}}  TOTP secret: {login.totp_secret}  (add it to any authenticator app)")
+                out(
+                    f"  {'':<{width}}  TOTP secret: {login.totp_secret}  (add it to any authenticator app)"
+                )
         out("")

@@ -1,0 +1,1 @@
+"""Browser journeys: Debian's chromium through Playwright against pytest-django's live server."""

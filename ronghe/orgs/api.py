@@ -1,0 +1,63 @@
+"""Organisation tree endpoints: the nodes of both trees within the caller's reach."""
+
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from ronghe.core.access import Cap, get_for_user, require_cap
+from ronghe.orgs.models import PartyOrg, Unit
+
+router = Router(tags=["organisations"])
+
+
+class PartyOrgOut(Schema):
+    code: UUID
+    org_code: str
+    name: str
+    kind: PartyOrg.Kind
+    depth: int
+    path: str
+    established_on: date | None
+    term_started_on: date | None
+    term_years: int | None
+    term_ends_on: date | None
+    closed_on: date | None
+
+
+class UnitOut(Schema):
+    code: UUID
+    org_code: str
+    name: str
+    kind: Unit.Kind
+    depth: int
+    path: str
+    closed_on: date | None
+
+
+@router.get("/orgs", response=list[PartyOrgOut], summary="Party organisations in your reach")
+@paginate(LimitOffsetPagination)
+def list_party_orgs(request: HttpRequest) -> Any:
+    require_cap(request.user, Cap.READ_ORGS)
+    return PartyOrg.objects.visible_to(request.user)
+
+
+@router.get("/orgs/{code}", response=PartyOrgOut, summary="One Party organisation")
+def get_party_org(request: HttpRequest, code: UUID) -> PartyOrg:
+    return get_for_user(PartyOrg, request.user, code)
+
+
+@router.get("/units", response=list[UnitOut], summary="Business units in your reach")
+@paginate(LimitOffsetPagination)
+def list_units(request: HttpRequest) -> Any:
+    require_cap(request.user, Cap.READ_ORGS)
+    return Unit.objects.visible_to(request.user)
+
+
+@router.get("/units/{code}", response=UnitOut, summary="One business unit")
+def get_unit(request: HttpRequest, code: UUID) -> Unit:
+    return get_for_user(Unit, request.user, code)
