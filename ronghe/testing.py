@@ -105,7 +105,7 @@ def make_unit(parent: Unit | None, name: str, code: str, kind: str) -> Unit:
     return Unit.objects.get(pk=node.pk)
 
 
-def make_user(username: str, *, person: Person | None = None, roles: list[tuple[str, Any]] = (),
+def make_user(username: str, *, person: Person | None = None, roles: tuple[tuple[str, Any], ...] | list[tuple[str, Any]] = (),
               may_unmask: bool = False, totp: bool = False) -> User:
     user = User.objects.create_user(username, TEST_PASSWORD, display_name=username, person=person)
     for role, place in roles:
@@ -172,7 +172,7 @@ def build_cast() -> Cast:
     orgs["B1"].units.set([units["UB1"]])
 
     def person(key: str, org: str | None, unit: str, **kw: Any) -> Person:
-        return PersonFactory(name=key, party_org=orgs[org] if org else None, unit=units[unit], **kw)
+        return PersonFactory.create(name=key, party_org=orgs[org] if org else None, unit=units[unit], **kw)
 
     people = {
         "张伟强": person("张伟强", "A1", "UA1"),  # the secretary of A1

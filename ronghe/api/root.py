@@ -54,7 +54,7 @@ def _exempt_from_login_redirect(patterns: list[URLPattern | URLResolver]) -> Non
         if isinstance(pattern, URLResolver):
             _exempt_from_login_redirect(pattern.url_patterns)
         else:
-            pattern.callback.login_required = False  # type: ignore[union-attr]
+            pattern.callback.login_required = False  # type: ignore[attr-defined]
 
 
 def urls() -> tuple[list[Any], str, str]:

@@ -173,7 +173,7 @@ class OrganisationBuilder:
 
     def _term_start(self, years: int) -> date:
         # Spread terms so that some have ended, some end soon, most run on.
-        return self.today - timedelta(days=self.rng.randrange(60, int(years * 365 * 1.25)))
+        return self.today - timedelta(days=self.rng.randrange(60, int(years * 365 * 1.06)))
 
     @transaction.atomic
     def build(
@@ -186,7 +186,7 @@ class OrganisationBuilder:
                 f"中共{group_name}委员会", f"{group_code}-DW", PartyOrg.Kind.COMMITTEE
             )
         )
-        mapping: list[tuple[Node, list[Node]]] = []  # (branch, its units)
+        mapping: list[tuple[Node, list[Node]]] = [(party_root, [unit_root])]  # (Party org, its units)
 
         hq_units = [
             Node(
@@ -215,6 +215,7 @@ class OrganisationBuilder:
                 )
             )
             party_root.children.append(committee)
+            mapping.append((committee, [company_unit]))
             grouped = company.general_branch[1] if company.general_branch else 0
             general = None
             if company.general_branch:
@@ -268,7 +269,7 @@ class OrganisationBuilder:
         return Built(
             party_root=party_root.obj,
             unit_root=unit_root.obj,
-            branches={b.obj.org_code: b.obj for b, _ in mapping},
+            branches={b.obj.org_code: b.obj for b, _ in mapping if b.obj.kind == PartyOrg.Kind.BRANCH},
             units={n.obj.org_code: n.obj for n in unit_root.walk()},
             people=people,
         )

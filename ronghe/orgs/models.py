@@ -77,7 +77,7 @@ class Unit(PublicModel, MP_Node):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
-    objects = UnitManager()
+    objects = UnitManager()  # type: ignore[django-manager-missing]  # treebeard is untyped
 
     def __str__(self) -> str:
         return self.name
@@ -131,7 +131,7 @@ class PartyOrg(PublicModel, MP_Node):
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
-    objects = PartyOrgManager()
+    objects = PartyOrgManager()  # type: ignore[django-manager-missing]  # treebeard is untyped
 
     def __str__(self) -> str:
         return self.name
