@@ -44,8 +44,8 @@ format: install
 	$(PY) -m ruff format .
 
 messages: install
-	$(PY) manage.py makemessages --locale zh_Hans --no-obsolete --no-location
-	$(PY) manage.py compilemessages --locale zh_Hans
+	$(PY) manage.py makemessages --locale zh_Hans --no-obsolete --no-location --ignore=.venv --ignore=node_modules --ignore=.tools --ignore=bench
+	$(PY) manage.py compilemessages --locale zh_Hans --ignore=.venv --ignore=node_modules --ignore=.tools
 
 check-locale: install
 	$(PY) scripts/check_locale.py
