@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from ronghe.e2e.support import expect_today, sign_in
 from ronghe.testing import Cast
@@ -13,13 +14,13 @@ from ronghe.testing import Cast
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def row(page: Page, name: str):
+def row(page: Page, name: str) -> Locator:
     """The tree row whose link is the organisation `name`."""
     return page.locator(".tree-row").filter(has=page.get_by_role("link", name=name, exact=True))
 
 
 def test_leader_expands_the_party_tree_in_place_and_opens_a_branch(
-    page: Page, live_server, cast: Cast
+    page: Page, live_server: LiveServer, cast: Cast
 ) -> None:
     base = live_server.url
     a1 = cast.orgs["A1"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from ronghe.e2e.support import expect_today, sign_in, submit, totp_code
 from ronghe.testing import Cast
@@ -12,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_member_signs_in_with_password_and_lands_on_today(
-    page: Page, live_server, cast: Cast
+    page: Page, live_server: LiveServer, cast: Cast
 ) -> None:
     base = live_server.url
     page.goto(f"{base}/people/")
@@ -32,7 +33,7 @@ def test_staff_member_signs_in_with_password_and_lands_on_today(
 
 
 def test_administrator_signs_in_with_password_then_authenticator_code(
-    page: Page, live_server, cast: Cast
+    page: Page, live_server: LiveServer, cast: Cast
 ) -> None:
     base = live_server.url
     auditor = cast.users["auditor"]
