@@ -18,7 +18,9 @@ class LoginForm(forms.Form):
 
 class OtpForm(forms.Form):
     code = forms.RegexField(
-        label=_("verification code"), regex=r"^\s*\d{6}\s*$", max_length=10,
+        label=_("verification code"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=10,
         error_messages={"invalid": _("Enter the 6 digits shown in your authenticator app.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
@@ -44,8 +46,12 @@ class AccountForm(forms.Form):
 class RoleGrantForm(forms.Form):
     username = forms.CharField(label=_("username"), max_length=150)
     role = forms.ChoiceField(label=_("role"), choices=[])
-    party_org = forms.ModelChoiceField(label=_("Party organisation"), queryset=PartyOrg.objects.none(), required=False)
-    unit = forms.ModelChoiceField(label=_("business unit"), queryset=Unit.objects.none(), required=False)
+    party_org = forms.ModelChoiceField(
+        label=_("Party organisation"), queryset=PartyOrg.objects.none(), required=False
+    )
+    unit = forms.ModelChoiceField(
+        label=_("business unit"), queryset=Unit.objects.none(), required=False
+    )
     may_unmask = forms.BooleanField(label=_("may view full ID and phone numbers"), required=False)
 
     def __init__(self, *args: Any, user: Any, roles: list[Role], **kwargs: Any) -> None:

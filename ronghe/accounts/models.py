@@ -98,6 +98,9 @@ class PasswordHistory(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"  # never the hash
+
 
 class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
     def with_places(self) -> RoleAssignmentQuerySet:
@@ -115,11 +118,19 @@ class RoleAssignment(PublicModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     party_org = models.ForeignKey(
-        "orgs.PartyOrg", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "orgs.PartyOrg",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("Party organisation"),
     )
     unit = models.ForeignKey(
-        "orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "orgs.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("business unit"),
     )
     may_unmask = models.BooleanField(_("may view full ID and phone numbers"), default=False)

@@ -73,9 +73,10 @@ class HistoryValidator:
     def validate(self, password: str, user: Any = None) -> None:
         if user is None or user.pk is None:
             return
-        hashes = [user.password] + list(
-            user.password_history.values_list("password", flat=True)[: settings.PASSWORD_HISTORY]
-        )
+        hashes = [
+            user.password,
+            *user.password_history.values_list("password", flat=True)[: settings.PASSWORD_HISTORY],
+        ]
         if any(encoded and check_password(password, encoded) for encoded in hashes):
             raise ValidationError(
                 _("Choose a password you have not used for your last %(n)d passwords.")

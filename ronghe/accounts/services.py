@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ronghe.accounts.models import PasswordHistory, RoleAssignment, User, normalize_username
 from ronghe.core import audit
 from ronghe.core.access import ADMIN_ROLES, Cap, Role, forget_reach, reach_of
-from ronghe.accounts.models import PasswordHistory, RoleAssignment, User, normalize_username
 
 SESSION_LOGIN_AT = "ronghe_login_at"
 SESSION_SEEN_AT = "ronghe_seen_at"
@@ -30,7 +30,8 @@ SESSION_OTP_VERIFIED = "ronghe_otp_verified"
 
 
 class AccountError(Exception):
-    """A refused account operation; the message is shown next to `field`."""
+    """A refused account operation; the message is shown next to `field`, which names a form
+    field (views call `form.add_error(exc.field, ...)`, which raises on an unknown name)."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -51,13 +52,18 @@ def _register_failure(user: User, action: str) -> None:
     """Count a failure; the threshold-th consecutive one locks the account."""
     User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
     user.refresh_from_db(fields=["failed_logins", "locked_until"])
-    audit.record(action, actor=None, username=user.username, obj=user, outcome=audit.Outcome.FAILURE)
+    audit.record(
+        action, actor=None, username=user.username, obj=user, outcome=audit.Outcome.FAILURE
+    )
     if user.failed_logins >= settings.LOCKOUT_THRESHOLD:
         user.locked_until = timezone.now() + settings.LOCKOUT_DURATION
         user.failed_logins = 0
         user.save(update_fields=["locked_until", "failed_logins"])
         audit.record(
-            audit.Action.LOCKOUT, actor=None, username=user.username, obj=user,
+            audit.Action.LOCKOUT,
+            actor=None,
+            username=user.username,
+            obj=user,
             outcome=audit.Outcome.FAILURE,
             message=f"locked until {timezone.localtime(user.locked_until):%Y-%m-%d %H:%M}",
         )
@@ -75,15 +81,20 @@ def password_check(*, username: str, password: str) -> PasswordCheck:
     if user is None:
         make_password(password)  # spend the same time as a real check
         audit.record(
-            audit.Action.LOGIN_FAILED, username=normalize_username(username)[:150],
-            outcome=audit.Outcome.FAILURE, message="unknown user",
+            audit.Action.LOGIN_FAILED,
+            username=normalize_username(username)[:150],
+            outcome=audit.Outcome.FAILURE,
+            message="unknown user",
         )
         return PasswordCheck(user=None)
     if user.is_locked():
         make_password(password)
         audit.record(
-            audit.Action.LOGIN_FAILED, username=user.username, obj=user,
-            outcome=audit.Outcome.FAILURE, message="locked",
+            audit.Action.LOGIN_FAILED,
+            username=user.username,
+            obj=user,
+            outcome=audit.Outcome.FAILURE,
+            message="locked",
         )
         return PasswordCheck(user=None)
     if not user.check_password(password) or not user.is_active:
@@ -138,15 +149,24 @@ def otp_enrol(*, user: User, code: str) -> bool:
     """Confirm the pending device with a first code; replaces any earlier device."""
     device = otp_enrolment_device(user)
     if not device.verify_token(code.strip()):
-        audit.record(audit.Action.OTP_FAILED, actor=user if user.is_authenticated else None,
-                     username=user.username, obj=user, outcome=audit.Outcome.FAILURE,
-                     message="enrolment")
+        audit.record(
+            audit.Action.OTP_FAILED,
+            actor=user if user.is_authenticated else None,
+            username=user.username,
+            obj=user,
+            outcome=audit.Outcome.FAILURE,
+            message="enrolment",
+        )
         return False
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit.record(audit.Action.OTP_ENROLLED, actor=user if user.is_authenticated else None,
-                 username=user.username, obj=user)
+    audit.record(
+        audit.Action.OTP_ENROLLED,
+        actor=user if user.is_authenticated else None,
+        username=user.username,
+        obj=user,
+    )
     return True
 
 
@@ -177,7 +197,9 @@ def generate_password(length: int = 16) -> str:
 def _store_password(user: User, password: str, *, must_change: bool) -> None:
     if user.has_usable_password():
         PasswordHistory.objects.create(user=user, password=user.password)
-        stale = list(user.password_history.values_list("pk", flat=True)[settings.PASSWORD_HISTORY :])
+        stale = list(
+            user.password_history.values_list("pk", flat=True)[settings.PASSWORD_HISTORY :]
+        )
         PasswordHistory.objects.filter(pk__in=stale).delete()
     user.set_password(password)
     user.password_changed_at = timezone.now()
@@ -185,16 +207,22 @@ def _store_password(user: User, password: str, *, must_change: bool) -> None:
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
 
 
-@transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
     """The user's own change. Other sessions end (their auth hash no longer matches)."""
     if not user.check_password(old_password):
-        audit.record(audit.Action.PASSWORD_CHANGED, actor=user, obj=user,
-                     outcome=audit.Outcome.FAILURE, message="wrong current password")
+        # Recorded outside the transaction below: raising out of it would roll the row back.
+        audit.record(
+            audit.Action.PASSWORD_CHANGED,
+            actor=user,
+            obj=user,
+            outcome=audit.Outcome.FAILURE,
+            message="wrong current password",
+        )
         raise AccountError(_("The current password is wrong."), "old_password")
-    password_validation.validate_password(new_password, user)
-    _store_password(user, new_password, must_change=False)
-    audit.record(audit.Action.PASSWORD_CHANGED, actor=user, obj=user)
+    with transaction.atomic():
+        password_validation.validate_password(new_password, user)
+        _store_password(user, new_password, must_change=False)
+        audit.record(audit.Action.PASSWORD_CHANGED, actor=user, obj=user)
 
 
 @transaction.atomic
@@ -215,7 +243,9 @@ def _check_username_free(username: str) -> str:
     if not normalized or len(normalized) < 3:
         raise AccountError(_("A username has at least 3 characters."), "username")
     if not all(c.isalnum() or c in "._-" for c in normalized):
-        raise AccountError(_("Use letters, digits, dots, hyphens and underscores only."), "username")
+        raise AccountError(
+            _("Use letters, digits, dots, hyphens and underscores only."), "username"
+        )
     if User.objects.filter(username=normalized).exists():
         raise AccountError(_("This username is taken (case and width do not matter)."), "username")
     return normalized
@@ -223,7 +253,11 @@ def _check_username_free(username: str) -> str:
 
 @transaction.atomic
 def account_create(
-    *, username: str, display_name: str, by: User | None, person: Any = None,
+    *,
+    username: str,
+    display_name: str,
+    by: User | None,
+    person: Any = None,
     password: str | None = None,
 ) -> tuple[User, str]:
     """Create a login that must change its password at first use. Returns (user, password)."""
@@ -234,13 +268,22 @@ def account_create(
     try:
         with transaction.atomic():
             user = get_user_model().objects.create_user(
-                normalized, initial, display_name=display_name, person=person,
+                normalized,
+                initial,
+                display_name=display_name,
+                person=person,
                 must_change_password=True,
             )
     except IntegrityError as exc:  # a concurrent create of the same name
-        raise AccountError(_("This username is taken (case and width do not matter)."), "username") from exc
-    audit.record(audit.Action.ACCOUNT_CREATED, actor=by, obj=user,
-                 after={"username": user.username, "display_name": display_name})
+        raise AccountError(
+            _("This username is taken (case and width do not matter)."), "username"
+        ) from exc
+    audit.record(
+        audit.Action.ACCOUNT_CREATED,
+        actor=by,
+        obj=user,
+        after={"username": user.username, "display_name": display_name},
+    )
     return user, initial
 
 
@@ -251,8 +294,11 @@ def account_set_active(*, user: User, active: bool, by: User) -> None:
         raise AccountError(_("You cannot disable your own account."))
     user.is_active = active
     user.save(update_fields=["is_active"])
-    audit.record(audit.Action.ACCOUNT_ENABLED if active else audit.Action.ACCOUNT_DISABLED,
-                 actor=by, obj=user)
+    audit.record(
+        audit.Action.ACCOUNT_ENABLED if active else audit.Action.ACCOUNT_DISABLED,
+        actor=by,
+        obj=user,
+    )
 
 
 @transaction.atomic
@@ -277,7 +323,12 @@ def assignable_roles(by: User) -> list[Role]:
 
 @transaction.atomic
 def role_grant(
-    *, user: User, role: str, by: User, party_org: Any = None, unit: Any = None,
+    *,
+    user: User,
+    role: str,
+    by: User,
+    party_org: Any = None,
+    unit: Any = None,
     may_unmask: bool = False,
 ) -> RoleAssignment:
     """Grant a role. The security administrator grants anything; Party-affairs staff grant
@@ -298,38 +349,58 @@ def role_grant(
     if is_admin_role and held:
         raise AccountError(_("An administrator holds no other role (三员分立)."), "role")
     if not is_admin_role and held & ADMIN_ROLES:
-        raise AccountError(_("This user is an administrator and may hold no other role."), "user")
+        raise AccountError(
+            _("This user is an administrator and may hold no other role."), "username"
+        )
     if Role.SECADMIN not in reach.roles:
         # Party-affairs staff: the place and the person must both be inside their reach.
-        place_ok = reach.reaches(
-            Cap.ASSIGN_ROLES,
-            party_path=party_org.path if party_org is not None else None,
-            unit_path=unit.path if unit is not None else None,
-        )
-        if not place_ok:
+        place = {
+            "party_path": party_org.path if party_org is not None else None,
+            "unit_path": unit.path if unit is not None else None,
+        }
+        if not reach.reaches(Cap.ASSIGN_ROLES, **place):
             raise AccountError(_("This organisation is outside your reach."), "party_org")
         person = user.person
         person_ok = person is not None and (
-            (person.party_org is not None and reach.reaches(Cap.ASSIGN_ROLES, party_path=person.party_org.path))
-            or (person.unit is not None and reach.reaches(Cap.ASSIGN_ROLES, unit_path=person.unit.path))
+            (
+                person.party_org is not None
+                and reach.reaches(Cap.ASSIGN_ROLES, party_path=person.party_org.path)
+            )
+            or (
+                person.unit is not None
+                and reach.reaches(Cap.ASSIGN_ROLES, unit_path=person.unit.path)
+            )
         )
         if not person_ok:
-            raise AccountError(_("This user is outside your reach."), "user")
-        if may_unmask and not reach.has(Cap.UNMASK):
+            raise AccountError(_("This user is outside your reach."), "username")
+        # Unmasking passes on only where the granter may unmask: holding it somewhere else
+        # (another subtree) must not let them hand it out here.
+        if may_unmask and not reach.reaches(Cap.UNMASK, **place):
             raise AccountError(_("You may not grant the right to view full numbers."), "may_unmask")
     try:
         with transaction.atomic():
             assignment = RoleAssignment.objects.create(
-                user=user, role=role, party_org=party_org, unit=unit, may_unmask=may_unmask,
+                user=user,
+                role=role,
+                party_org=party_org,
+                unit=unit,
+                may_unmask=may_unmask,
                 granted_by=by,
             )
     except IntegrityError as exc:
         raise AccountError(_("This user already holds this role here."), "role") from exc
     forget_reach(user)
-    audit.record(audit.Action.ROLE_GRANTED, actor=by, obj=user, after={
-        "role": role, "party_org": party_org.org_code if party_org else None,
-        "unit": unit.org_code if unit else None, "may_unmask": may_unmask,
-    })
+    audit.record(
+        audit.Action.ROLE_GRANTED,
+        actor=by,
+        obj=user,
+        after={
+            "role": role,
+            "party_org": party_org.org_code if party_org else None,
+            "unit": unit.org_code if unit else None,
+            "may_unmask": may_unmask,
+        },
+    )
     return assignment
 
 
@@ -352,9 +423,11 @@ def role_revoke(*, assignment: RoleAssignment, by: User) -> None:
         raise AccountError(_("You may not revoke this role."))
     if assignment.user_id == by.pk and assignment.role == Role.SECADMIN:
         raise AccountError(_("You cannot revoke your own security administrator role."))
-    snapshot = {"role": assignment.role,
-                "party_org": assignment.party_org.org_code if assignment.party_org else None,
-                "unit": assignment.unit.org_code if assignment.unit else None}
+    snapshot = {
+        "role": assignment.role,
+        "party_org": assignment.party_org.org_code if assignment.party_org else None,
+        "unit": assignment.unit.org_code if assignment.unit else None,
+    }
     user = assignment.user
     assignment.delete()
     forget_reach(user)

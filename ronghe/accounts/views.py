@@ -25,7 +25,7 @@ from ronghe.accounts import services
 from ronghe.accounts.forms import AccountForm, LoginForm, OtpForm, PasswordChangeForm, RoleGrantForm
 from ronghe.accounts.models import RoleAssignment, User
 from ronghe.core import audit
-from ronghe.core.access import Cap, Role, require_role, reach_of
+from ronghe.core.access import Cap, Role, reach_of, require_role
 
 PENDING = "ronghe_pending_login"
 
@@ -41,6 +41,16 @@ def _pending_user(request: HttpRequest) -> User | None:
         del request.session[PENDING]
         return None
     return User.objects.filter(pk=pending["user"], is_active=True).first()
+
+
+def _pending_enrolment(request: HttpRequest) -> User | None:
+    """The pending user, but only while they have no authenticator: enrolment at sign-in is
+    for administrators without one. Someone who has one owes its code; letting them enrol a
+    new one here would let the password alone replace it and skip the second factor."""
+    user = _pending_user(request)
+    if user is None or services.confirmed_device(user) is not None:
+        return None
+    return user
 
 
 def _finish(request: HttpRequest, user: User, *, otp_verified: bool) -> HttpResponse:
@@ -59,12 +69,19 @@ def login_view(request: HttpRequest) -> HttpResponse:
         check = services.password_check(**form.cleaned_data)
         if check.user is None:
             # One message for every failure: unknown user, wrong password, locked, disabled.
-            form.add_error(None, _("Wrong username or password, or the account is locked. "
-                                   "After 5 failures the account is locked for 30 minutes."))
+            form.add_error(
+                None,
+                _(
+                    "Wrong username or password, or the account is locked. "
+                    "After 5 failures the account is locked for 30 minutes."
+                ),
+            )
         elif check.needs_otp or check.needs_enrolment:
             request.session.cycle_key()
             request.session[PENDING] = {"user": check.user.pk, "at": timezone.now().timestamp()}
-            return redirect("accounts:login_enrol" if check.needs_enrolment else "accounts:login_otp")
+            return redirect(
+                "accounts:login_enrol" if check.needs_enrolment else "accounts:login_otp"
+            )
         else:
             return _finish(request, check.user, otp_verified=False)
     expired = request.GET.get("expired") == "1"
@@ -89,7 +106,7 @@ def login_otp(request: HttpRequest) -> HttpResponse:
 @never_cache
 def login_enrol(request: HttpRequest) -> HttpResponse:
     """Administrators without an authenticator enrol one before their first session starts."""
-    user = _pending_user(request)
+    user = _pending_enrolment(request)
     if user is None:
         return redirect("accounts:login")
     device = services.otp_enrolment_device(user)
@@ -98,7 +115,9 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
         if services.otp_enrol(user=user, code=form.cleaned_data["code"]):
             return _finish(request, user, otp_verified=True)
         form.add_error("code", _("This code is wrong. Check the time on your phone and try again."))
-    return render(request, "accounts/login_enrol.html", {"form": form, **_enrolment_context(device)})
+    return render(
+        request, "accounts/login_enrol.html", {"form": form, **_enrolment_context(device)}
+    )
 
 
 def _enrolment_context(device: TOTPDevice) -> dict[str, Any]:
@@ -109,7 +128,7 @@ def _enrolment_context(device: TOTPDevice) -> dict[str, Any]:
 @login_not_required
 @never_cache
 def otp_qr(request: HttpRequest) -> HttpResponse:
-    user = request.user if request.user.is_authenticated else _pending_user(request)
+    user = request.user if request.user.is_authenticated else _pending_enrolment(request)
     if user is None:
         raise Http404
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -135,7 +154,8 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.password_change(
-                user=user, old_password=form.cleaned_data["old_password"],
+                user=user,
+                old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"],
             )
         except services.AccountError as exc:
@@ -153,9 +173,15 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         reason = _("Your password is older than 90 days. Please choose a new one.")
     from django.contrib.auth.password_validation import password_validators_help_texts
 
-    return render(request, "accounts/password_change.html", {
-        "form": form, "reason": reason, "rules": password_validators_help_texts(),
-    })
+    return render(
+        request,
+        "accounts/password_change.html",
+        {
+            "form": form,
+            "reason": reason,
+            "rules": password_validators_help_texts(),
+        },
+    )
 
 
 @never_cache
@@ -168,10 +194,15 @@ def security(request: HttpRequest) -> HttpResponse:
         services.otp_remove(user=user, by=user)
         messages.success(request, _("Two-factor authentication is off."))
         return redirect("accounts:security")
-    return render(request, "accounts/security.html", {
-        "device": device, "password_age_days": (timezone.now() - user.password_changed_at).days,
-        "is_admin": user.is_administrator(),
-    })
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "device": device,
+            "password_age_days": (timezone.now() - user.password_changed_at).days,
+            "is_admin": user.is_administrator(),
+        },
+    )
 
 
 @never_cache
@@ -185,7 +216,9 @@ def security_enrol(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Two-factor authentication is on."))
             return redirect("accounts:security")
         form.add_error("code", _("This code is wrong. Check the time on your phone and try again."))
-    return render(request, "accounts/security_enrol.html", {"form": form, **_enrolment_context(device)})
+    return render(
+        request, "accounts/security_enrol.html", {"form": form, **_enrolment_context(device)}
+    )
 
 
 # --- system administrator: accounts -----------------------------------------------------------
@@ -198,9 +231,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
         has_otp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
     )
     if query:
-        users = users.filter(username__icontains=query) | users.filter(display_name__icontains=query)
+        users = users.filter(username__icontains=query) | users.filter(
+            display_name__icontains=query
+        )
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_list.html", {"page": page, "q": query, "now": timezone.now()})
+    return render(
+        request, "accounts/user_list.html", {"page": page, "q": query, "now": timezone.now()}
+    )
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
@@ -212,17 +249,24 @@ def user_create(request: HttpRequest) -> HttpResponse:
         except services.AccountError as exc:
             form.add_error(exc.field, str(exc))
         else:
-            return render(request, "accounts/one_time_password.html", {"account": user, "password": password})
+            return render(
+                request, "accounts/one_time_password.html", {"account": user, "password": password}
+            )
     return render(request, "accounts/user_form.html", {"form": form})
 
 
 def user_detail(request: HttpRequest, code: Any) -> HttpResponse:
     require_role(request.user, Role.SYSADMIN)
     account = get_object_or_404(User, code=code)
-    return render(request, "accounts/user_detail.html", {
-        "account": account, "device": services.confirmed_device(account),
-        "assignments": account.role_assignments.with_places(),
-    })
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "account": account,
+            "device": services.confirmed_device(account),
+            "assignments": account.role_assignments.with_places(),
+        },
+    )
 
 
 @require_POST
@@ -241,7 +285,11 @@ def user_action(request: HttpRequest, code: Any, action: str) -> HttpResponse:
             services.otp_remove(user=account, by=by)
         elif action == "reset-password":
             password = services.password_reset(user=account, by=by)
-            return render(request, "accounts/one_time_password.html", {"account": account, "password": password})
+            return render(
+                request,
+                "accounts/one_time_password.html",
+                {"account": account, "password": password},
+            )
         else:
             raise Http404
     except services.AccountError as exc:
@@ -274,8 +322,12 @@ def role_list(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 services.role_grant(
-                    user=target, role=data["role"], by=by, party_org=data["party_org"],
-                    unit=data["unit"], may_unmask=data["may_unmask"],
+                    user=target,
+                    role=data["role"],
+                    by=by,
+                    party_org=data["party_org"],
+                    unit=data["unit"],
+                    may_unmask=data["may_unmask"],
                 )
             except services.AccountError as exc:
                 form.add_error(exc.field, str(exc))

@@ -38,4 +38,6 @@ class Command(BaseCommand):
         RoleAssignment.objects.create(user=user, role=role)
         self.stdout.write(f"created {role} {user.username}")
         self.stdout.write(f"one-time password: {password}")
-        self.stdout.write("It must be changed at first sign-in, with an authenticator app enrolled.")
+        self.stdout.write(
+            "It must be changed at first sign-in, with an authenticator app enrolled."
+        )
