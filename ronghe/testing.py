@@ -64,7 +64,8 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: names.person_name(random.Random(n), "male"))
     gender = Gender.MALE
-    birth_date = factory.LazyFunction(lambda: date(1985, 6, 15))
+    # Varied birth dates keep generated ID numbers unique across many people.
+    birth_date = factory.Sequence(lambda n: date(1970, 1, 1) + timedelta(days=(n * 37) % 9000))
     political_status = PoliticalStatus.FULL_MEMBER
     post = "工程师"
 
@@ -126,7 +127,7 @@ def sign_in(client: Client, user: User, *, otp_verified: bool | None = None) -> 
     now = int(timezone.now().timestamp())
     session[SESSION_LOGIN_AT] = now
     session[SESSION_SEEN_AT] = now
-    session[SESSION_OTP_VERIFIED] = user.is_administrator() if otp_verified is None else otp_verified
+    session[SESSION_OTP_VERIFIED] = user.requires_two_factor() if otp_verified is None else otp_verified
     session.save()
     return client
 
@@ -172,6 +173,7 @@ def build_cast() -> Cast:
     orgs["B1"].units.set([units["UB1"]])
 
     def person(key: str, org: str | None, unit: str, **kw: Any) -> Person:
+        kw.setdefault("birth_date", date(1985, 6, 15))  # tests rely on the cast's fixed dates
         return PersonFactory.create(name=key, party_org=orgs[org] if org else None, unit=units[unit], **kw)
 
     people = {

@@ -46,7 +46,7 @@ class SessionPolicyMiddleware:
             return True
         if now - seen_at > settings.SESSION_IDLE_TIMEOUT.total_seconds():
             return True
-        if request.user.is_administrator() and not session.get(SESSION_OTP_VERIFIED):
+        if request.user.requires_two_factor() and not session.get(SESSION_OTP_VERIFIED):
             return True
         if now - seen_at >= SEEN_RESOLUTION_SECONDS:
             session[SESSION_SEEN_AT] = now  # marks the session modified: expiry slides

@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ronghe.core.access import ADMIN_ROLES, Role, reach_of
+from ronghe.core.access import ADMIN_ROLES, Cap, Role, reach_of
 from ronghe.core.models import PublicModel
 
 
@@ -80,6 +80,11 @@ class User(PublicModel, AbstractBaseUser):
     def is_administrator(self) -> bool:
         """One of the three administrators (三员), who must use two-factor authentication."""
         return bool(self.role_names() & ADMIN_ROLES)
+
+    def requires_two_factor(self) -> bool:
+        """Administrators, and anyone who may see full ID and phone numbers (SECURITY.md A-6)."""
+        reach = reach_of(self)
+        return bool(reach.roles & ADMIN_ROLES) or reach.has(Cap.UNMASK)
 
     def is_locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or timezone.now())

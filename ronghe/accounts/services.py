@@ -104,7 +104,7 @@ def password_check(*, username: str, password: str) -> PasswordCheck:
     return PasswordCheck(
         user=user,
         needs_otp=device is not None,
-        needs_enrolment=device is None and user.is_administrator(),
+        needs_enrolment=device is None and user.requires_two_factor(),
     )
 
 
@@ -170,9 +170,20 @@ def otp_enrol(*, user: User, code: str) -> bool:
     return True
 
 
+def _check_not_another_administrator(user: User, by: User | None) -> None:
+    """三员分立: in the web UI nobody resets another administrator's credentials, or the
+    system administrator could take over the security or audit administrator's account.
+    Those are reset at the server console (`ronghe reset_credentials`)."""
+    if by is not None and by.pk != user.pk and user.is_administrator():
+        raise AccountError(
+            _("An administrator's credentials are reset only at the server console.")
+        )
+
+
 @transaction.atomic
-def otp_remove(*, user: User, by: User) -> None:
-    """Remove a user's authenticator (lost phone); administrators must enrol again at login."""
+def otp_remove(*, user: User, by: User | None) -> None:
+    """Remove a user's authenticator (lost phone); those who need one enrol again at login."""
+    _check_not_another_administrator(user, by)
     TOTPDevice.objects.filter(user=user).delete()
     audit.record(audit.Action.OTP_REMOVED, actor=by, obj=user)
 
@@ -226,8 +237,10 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 
 
 @transaction.atomic
-def password_reset(*, user: User, by: User) -> str:
-    """A sysadmin issues a one-time password; the user must change it at next login."""
+def password_reset(*, user: User, by: User | None) -> str:
+    """A sysadmin (or the console, `by=None`) issues a one-time password; the user must
+    change it at next login."""
+    _check_not_another_administrator(user, by)
     temporary = generate_password()
     _store_password(user, temporary, must_change=True)
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)

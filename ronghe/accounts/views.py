@@ -189,7 +189,7 @@ def security(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     device = services.confirmed_device(user)
     if request.method == "POST" and request.POST.get("action") == "remove" and device is not None:
-        if user.is_administrator():
+        if user.requires_two_factor():
             raise PermissionDenied
         services.otp_remove(user=user, by=user)
         messages.success(request, _("Two-factor authentication is off."))
@@ -200,7 +200,7 @@ def security(request: HttpRequest) -> HttpResponse:
         {
             "device": device,
             "password_age_days": (timezone.now() - user.password_changed_at).days,
-            "is_admin": user.is_administrator(),
+            "required": user.requires_two_factor(),
         },
     )
 

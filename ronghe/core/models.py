@@ -52,6 +52,7 @@ class AuditEvent(models.Model):
         CLOSE = "close", _("Closed")
         UNMASK = "unmask", _("Full value viewed")
         EXPORT = "export", _("Exported")
+        AUDIT_READ = "audit_read", _("Audit trail read")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Success")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from ronghe.core import audit
 from ronghe.core.access import Role, require_role
 from ronghe.core.forms import DateInput
 from ronghe.core.models import AuditEvent
@@ -64,6 +65,11 @@ class AuditFilterForm(forms.Form):
 def audit_list(request: HttpRequest) -> HttpResponse:
     """Only the audit administrator reads the trail (SECURITY.md B-3)."""
     require_role(request.user, Role.AUDITOR)
+    # The auditor's own reading is audited too (三员: every administrator action leaves a trace).
+    audit.record(
+        AuditEvent.Action.AUDIT_READ, actor=request.user, object_type="core.auditevent",
+        message=request.GET.urlencode(),
+    )
     form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.newest_first()
     if form.is_valid():

@@ -186,7 +186,9 @@ class OrganisationBuilder:
                 f"中共{group_name}委员会", f"{group_code}-DW", PartyOrg.Kind.COMMITTEE
             )
         )
-        mapping: list[tuple[Node, list[Node]]] = [(party_root, [unit_root])]  # (Party org, its units)
+        mapping: list[tuple[Node, list[Node]]] = [
+            (party_root, [unit_root])
+        ]  # (Party org, its units)
 
         hq_units = [
             Node(
@@ -269,7 +271,9 @@ class OrganisationBuilder:
         return Built(
             party_root=party_root.obj,
             unit_root=unit_root.obj,
-            branches={b.obj.org_code: b.obj for b, _ in mapping if b.obj.kind == PartyOrg.Kind.BRANCH},
+            branches={
+                b.obj.org_code: b.obj for b, _ in mapping if b.obj.kind == PartyOrg.Kind.BRANCH
+            },
             units={n.obj.org_code: n.obj for n in unit_root.walk()},
             people=people,
         )

@@ -31,6 +31,12 @@ def _login(username: str, display: str, person: Person | None) -> tuple[User, st
     return user, password
 
 
+def _authenticator(user: User) -> str:
+    """A confirmed TOTP device; returns its secret for the newcomer's authenticator app."""
+    device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+    return base64.b32encode(device.bin_key).decode()
+
+
 def _full_member_of(built: Built, branch_code: str, exclude: set[int]) -> Person:
     branch = built.branches[branch_code]
     for person in built.people:
@@ -94,7 +100,5 @@ def create_personas(built: Built) -> list[Login]:
     ):
         user, pw = _login(username, description.split(" ·")[0], None)
         grant(user, role)
-        device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
-        secret = base64.b32encode(device.bin_key).decode()
-        logins.append(Login(username, pw, description, secret))
+        logins.append(Login(username, pw, description, _authenticator(user)))
     return logins

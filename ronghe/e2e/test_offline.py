@@ -33,7 +33,7 @@ def test_a_journey_only_talks_to_our_own_server(
     context.on("response", check_status)
 
     # Every page type with its scripts, styles, icon font, an htmx call and a Tom Select form.
-    sign_in(page, base, "party_admin")
+    sign_in(page, base, "secretary")
     expect_today(page, base)
     page.locator("#sidebar-menu a[href='/orgs/']").click()
     expect(page).to_have_url(f"{base}/orgs/")

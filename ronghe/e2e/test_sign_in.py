@@ -20,7 +20,7 @@ def test_staff_member_signs_in_with_password_and_lands_on_today(
     expect(page).to_have_url(f"{base}/accounts/login/?next=/people/")
     expect(page.locator("aside.navbar-vertical")).to_have_count(0)  # no shell before signing in
 
-    sign_in(page, base, "party_admin")
+    sign_in(page, base, "secretary")
 
     expect_today(page, base)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
@@ -29,7 +29,7 @@ def test_staff_member_signs_in_with_password_and_lands_on_today(
     expect(page.locator("#sidebar-menu a[href='/orgs/']")).to_be_visible()
     expect(page.locator("#sidebar-menu a[href='/people/']")).to_be_visible()
     expect(page.locator("#sidebar-menu .nav-item.active a[href='/']")).to_be_visible()
-    expect(page.locator("#sidebar-menu")).to_contain_text("party_admin")
+    expect(page.locator("#sidebar-menu")).to_contain_text("secretary")
 
 
 def test_administrator_signs_in_with_password_then_authenticator_code(

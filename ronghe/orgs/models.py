@@ -31,6 +31,11 @@ class TreeQuerySet(MP_NodeQuerySet):
     def writable_by(self, user: Any) -> TreeQuerySet:
         return self.filter(self._reach_q(user, Cap.MANAGE_ORGS))
 
+    def staffable_by(self, user: Any) -> TreeQuerySet:
+        """Nodes the user may file people under (WRITE_PEOPLE): a branch secretary manages
+        the members of the branch without being allowed to reshape the tree itself."""
+        return self.filter(self._reach_q(user, Cap.WRITE_PEOPLE))
+
     def open(self) -> TreeQuerySet:
         return self.filter(closed_on__isnull=True)
 

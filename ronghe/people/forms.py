@@ -48,7 +48,7 @@ class PersonForm(forms.ModelForm):
         self.user = user
         party_field: Any = self.fields["party_org"]
         party_field.queryset = (
-            PartyOrg.objects.writable_by(user)
+            PartyOrg.objects.staffable_by(user)
             .open()
             .filter(kind__in=[PartyOrg.Kind.BRANCH, PartyOrg.Kind.GROUP])
         )
@@ -87,7 +87,7 @@ class PersonForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        number = data.get("id_number")
+        number = data.get("id_number") or self._stored_id_number()
         if number:
             self._check_against_id(data, number)
         elif self.instance.pk and not data.get("birth_date"):
@@ -96,6 +96,13 @@ class PersonForm(forms.ModelForm):
             self.add_error("birth_date", _("Enter the birth date."))
         self._check_party_dates(data)
         return data
+
+    def _stored_id_number(self) -> str | None:
+        # An empty ID field keeps the stored number, so the birth date and gender typed in
+        # the same form must still agree with it.
+        if not self.instance.id_number_encrypted or "id_number" in self.errors:
+            return None
+        return self.instance.id_number()
 
     def _check_against_id(self, data: dict[str, Any], number: str) -> None:
         from_id = identity.id_birth_date(number)

@@ -34,8 +34,13 @@ def id_check_char(body: str) -> str:
 
 
 def normalize_id_number(raw: str) -> str:
-    """NFKC (full-width → ASCII), drop spaces and invisible characters, upper-case `x`."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(raw))).upper()
+    """NFKC (full-width → ASCII), drop spaces and invisible characters, upper-case `x`.
+
+    Idempotent (SECURITY.md §3.3): dropping an invisible character or upper-casing can leave
+    a decomposed sequence (`ΐ`.upper() is three code points), so NFKC runs once more last.
+    """
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(raw))).upper()
+    return unicodedata.normalize("NFKC", text)
 
 
 def id_birth_date(number: str) -> date | None:

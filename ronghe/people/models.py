@@ -47,7 +47,10 @@ class PersonQuerySet(models.QuerySet["Person"]):
         """People in the user's reach, plus the user's own record."""
         condition = self._reach_q(user, Cap.READ_PEOPLE)
         own = reach_of(user).person_id
-        if own is not None:
+        # OR the own record in only when the reach misses it: `org.path LIKE … OR person.id = …`
+        # spans the join, so PostgreSQL can use no index and scans the whole roster (twice per
+        # list page). The check is one primary-key look-up. See docs/PERFORMANCE.md.
+        if own is not None and not self.model._base_manager.filter(condition, pk=own).exists():
             condition |= Q(pk=own)
         return self.filter(condition)
 
@@ -74,7 +77,11 @@ class PersonQuerySet(models.QuerySet["Person"]):
             return self.filter(id_last4=value)
         if kind == "pinyin":
             return self.filter(Q(name_initials__startswith=value) | Q(name_pinyin__startswith=value))
-        return self.filter(name__contains=value)
+        # A name part may sit anywhere in the name (`LIKE '%…%'`): no b-tree can seek it, and
+        # pg_trgm needs 3+ characters. The sub-select scans the narrow (name, id) index instead
+        # of the wide rows with their encrypted fields. See docs/PERFORMANCE.md.
+        matching = self.model._base_manager.filter(name__contains=value).values("pk")
+        return self.filter(pk__in=matching)
 
 
 class Person(PublicModel):
@@ -121,6 +128,7 @@ class Person(PublicModel):
         indexes = [
             models.Index(fields=["party_org", "name_pinyin"]),
             models.Index(fields=["unit", "name_pinyin"]),
+            models.Index(fields=["name", "id"]),  # name-part search: index-only scan
         ]
 
     def __str__(self) -> str:

@@ -73,7 +73,9 @@ def person_create(*, data: dict[str, Any], by: Any) -> Person:
 @transaction.atomic
 def person_update(*, person: Person, data: dict[str, Any], by: Any) -> Person:
     """Change someone's record; an empty ID or phone in `data` keeps the stored one."""
-    before = person_snapshot(person)
+    # The old values come from the database: a ModelForm has already copied its input onto
+    # `person` during is_valid(), so the instance's own attributes are the new ones.
+    before = person_snapshot(Person.objects.for_list().get(pk=person.pk))
     _apply(person, data)
     _save(
         person,

@@ -122,6 +122,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
     return render(request, "people/detail.html", _detail_context(request, person))
 
 
+@never_cache
 def person_create_view(request: HttpRequest) -> HttpResponse:
     require_cap(request.user, Cap.WRITE_PEOPLE)
     form = PersonForm(request.POST or None, user=request.user)
@@ -162,6 +163,7 @@ def person_reveal(request: HttpRequest, code: Any) -> HttpResponse:
 
 
 @require_POST
+@never_cache
 def person_login_create(request: HttpRequest, code: Any) -> HttpResponse:
     person = get_person_for_user(request.user, code, write=True)
     if not reach_of(request.user).has(Cap.ASSIGN_ROLES):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -122,11 +124,39 @@ def test_a_password_reset_shows_a_one_time_password_and_is_audited(cast: Cast) -
 
 @pytest.mark.req("A-6")
 def test_removing_an_authenticator_is_audited_and_forces_enrolment(cast: Cast) -> None:
+    # party_admin may see full ID numbers, so two-factor authentication is mandatory for them.
+    staff = cast.users["party_admin"]
+    TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    act(cast.client("sysadmin"), staff, "remove-otp")
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert audited_once(Action.OTP_REMOVED, actor=cast.users["sysadmin"], subject=staff)
+    assert redirects_to(post_login(Client(), "party_admin"), "accounts:login_enrol")
+
+
+@pytest.mark.req("B-3")
+@pytest.mark.parametrize("action", ["remove-otp", "reset-password"])
+def test_the_sysadmin_cannot_reset_another_administrators_credentials(
+    cast: Cast, action: str
+) -> None:
     auditor = cast.users["auditor"]
-    act(cast.client("sysadmin"), auditor, "remove-otp")
-    assert not TOTPDevice.objects.filter(user=auditor).exists()
-    assert audited_once(Action.OTP_REMOVED, actor=cast.users["sysadmin"], subject=auditor)
-    assert redirects_to(post_login(Client(), "auditor"), "accounts:login_enrol")
+    password_before = refreshed(auditor).password
+    response = act(cast.client("sysadmin"), auditor, action)
+    assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=auditor, confirmed=True).exists()
+    assert refreshed(auditor).password == password_before
+    assert not AuditEvent.objects.filter(
+        action__in=[Action.OTP_REMOVED, Action.PASSWORD_RESET]
+    ).exists()
+
+
+@pytest.mark.req("B-3")
+def test_the_console_resets_an_administrators_credentials(cast: Cast) -> None:
+    out = io.StringIO()
+    call_command("reset_credentials", username="auditor", stdout=out)
+    password = out.getvalue().split("one-time password for auditor: ")[1].split()[0]
+    assert not TOTPDevice.objects.filter(user=cast.users["auditor"]).exists()
+    assert redirects_to(post_login(Client(), "auditor", password), "accounts:login_enrol")
+    assert AuditEvent.objects.filter(action=Action.PASSWORD_RESET, actor=None).count() == 1
 
 
 @pytest.mark.req("B-3")

@@ -172,9 +172,16 @@ def test_an_administrator_session_without_the_second_factor_is_ended(
 
 @pytest.mark.req("A-6")
 def test_a_password_reset_does_not_skip_the_second_factor(cast: Cast) -> None:
-    temporary = services.password_reset(user=cast.users["auditor"], by=cast.users["sysadmin"])
+    temporary = services.password_reset(user=cast.users["auditor"], by=None)  # at the console
     client = Client()
     assert redirects_to(post_login(client, "auditor", temporary), "accounts:login_otp")
+    assert signed_in_user_id(client) is None
+
+
+@pytest.mark.req("A-6")
+def test_someone_who_may_see_full_numbers_must_enrol_an_authenticator(cast: Cast) -> None:
+    client = Client()
+    assert redirects_to(post_login(client, "party_admin", TEST_PASSWORD), "accounts:login_enrol")
     assert signed_in_user_id(client) is None
 
 

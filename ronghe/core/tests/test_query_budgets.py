@@ -1,0 +1,107 @@
+"""Query budgets (STYLE.md 10): a page's query count does not grow with the rows it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from ronghe.core import audit
+from ronghe.orgs.models import PartyOrg, Unit
+from ronghe.people.models import PoliticalStatus
+from ronghe.testing import Cast, PersonFactory, make_org, make_unit
+
+K = PartyOrg.Kind
+# A ceiling per page, so that a constant but wasteful count is noticed too.
+CEILING = 20
+
+
+def count_queries(client: Client, url: str) -> int:
+    client.get(url)  # the first request of a session may fill caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+def grow(cast: Cast) -> None:
+    """60 more people and 20 more organisations (and units), spread over the whole world."""
+    branches = []
+    for index in range(10):
+        branch = make_org(cast.orgs["A"], f"新支部{index}", f"NB{index}", K.BRANCH)
+        make_org(branch, f"新党小组{index}", f"NB{index}G", K.GROUP)
+        branches.append(branch)
+    unit_parent = cast.units["UA1"]
+    units = [
+        make_unit(unit_parent, f"班组{index}", f"T{index}", Unit.Kind.TEAM) for index in range(10)
+    ]
+    for branch, unit in zip(branches, units, strict=True):
+        branch.units.add(unit)
+    places = [cast.orgs["A1"], cast.orgs["A1G"], cast.orgs["A2"], cast.orgs["B1"], *branches]
+    statuses = [
+        PoliticalStatus.FULL_MEMBER,
+        PoliticalStatus.PROBATIONARY,
+        PoliticalStatus.FULL_MEMBER,
+    ]
+    for index in range(60):
+        # Distinct birth dates: the factory's IDs would otherwise collide now and then.
+        PersonFactory(
+            party_org=places[index % len(places)],
+            unit=units[index % len(units)],
+            political_status=statuses[index % len(statuses)],
+            birth_date=date(1970, 1, 1) + timedelta(days=index),
+        )
+    for index in range(60):
+        audit.record(
+            audit.Action.UPDATE,
+            actor=cast.users["party_admin"],
+            object_type="test",
+            object_id=str(index),
+            after={"n": index},
+        )
+
+
+Page = Callable[[Cast], tuple[str, str]]
+PAGES: dict[str, Page] = {
+    "roster as the secretary": lambda cast: ("secretary", "/people/"),
+    "roster as party staff": lambda cast: ("party_admin", "/people/"),
+    "roster as the leader, searched": lambda cast: ("leader", "/people/?q=z&sort=org"),
+    "roster as the business head": lambda cast: ("business_head", "/people/"),
+    "party tree": lambda cast: ("party_admin", "/orgs/"),
+    "party tree searched": lambda cast: ("party_admin", "/orgs/?q=支部"),
+    "unit tree": lambda cast: ("leader", "/units/"),
+    "committee detail": lambda cast: ("party_admin", f"/orgs/{cast.orgs['A'].code}/"),
+    "branch detail": lambda cast: ("secretary", f"/orgs/{cast.orgs['A1'].code}/"),
+    "unit detail": lambda cast: ("leader", f"/units/{cast.units['UA1'].code}/"),
+    "children fragment": lambda cast: ("party_admin", f"/orgs/{cast.orgs['A'].code}/children/"),
+    "today as party staff": lambda cast: ("party_admin", "/"),
+    "today as the secretary": lambda cast: ("secretary", "/"),
+    "today as the leader": lambda cast: ("leader", "/"),
+    "today as the auditor": lambda cast: ("auditor", "/"),
+    "audit trail": lambda cast: ("auditor", "/audit/"),
+    "audit trail filtered": lambda cast: ("auditor", "/audit/?action=update&actor=party"),
+    "people API": lambda cast: ("party_admin", "/api/v1/people"),
+    "orgs API": lambda cast: ("party_admin", "/api/v1/orgs"),
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_the_query_count_does_not_grow_with_the_rows(cast: Cast, page: str) -> None:
+    persona, url = PAGES[page](cast)
+    client = cast.client(persona)
+    for index in range(3):  # an empty trail would spare the paginator its page query
+        audit.record(
+            audit.Action.UPDATE,
+            actor=cast.users["party_admin"],
+            object_type="test",
+            object_id=f"seed{index}",
+        )
+    small = count_queries(client, url)
+    grow(cast)
+    large = count_queries(client, url)
+    assert large == small, f"{page}: {small} queries with the cast, {large} with more rows"
+    assert small <= CEILING

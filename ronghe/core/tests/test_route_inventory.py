@@ -1,0 +1,377 @@
+"""Every route, every persona: nobody sees outside their subtree (DESIGN.md §3, SECURITY.md B).
+
+The walker reads the URL inventory from the resolver itself, so a route added tomorrow is
+walked tomorrow; a route whose parameters it cannot fill fails the suite until someone says
+which kind of object it takes (ROUTE_KINDS below).
+
+The oracle is written out by hand from the cast's drawing in `ronghe/testing.py`, not computed
+with the gate under test. The rule it checks: for a persona, an object outside their reach is
+indistinguishable from an object that does not exist (same status, never a 2xx, 3xx or 5xx).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from ronghe.accounts.models import RoleAssignment
+from ronghe.testing import Cast
+
+# --- the inventory ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # namespace:name
+    template: str  # the route with its <converter:name> parts
+    kwargs: dict[str, Any]  # the pattern's default kwargs (the tree views' "tree")
+    params: tuple[str, ...]
+    view: Any
+
+    def url(self, code: Any = None) -> str:
+        path = self.template
+        for param in self.params:
+            value = {"code": code, "action": "disable"}[param]
+            for converter in ("uuid", "str", ""):
+                token = f"<{converter}:{param}>" if converter else f"<{param}>"
+                path = path.replace(token, str(value))
+        return "/" + path
+
+    @property
+    def login_exempt(self) -> bool:
+        return getattr(self.view, "login_required", True) is False
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace or "") if part)
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
+            yield Route(
+                name=name,
+                template=prefix + str(pattern.pattern),
+                kwargs=dict(pattern.default_args),
+                params=tuple(pattern.pattern.converters),
+                view=pattern.callback,
+            )
+
+
+ROUTES = list(_walk(get_resolver().url_patterns))
+
+# Which kind of public code each route with a `code` parameter takes.
+ROUTE_KINDS = {
+    "people:detail": "person",
+    "people:edit": "person",
+    "people:reveal": "person",
+    "people:login_create": "person",
+    "api:get_person": "person",
+    "orgs:party_detail": "party",
+    "orgs:party_children": "party",
+    "orgs:party_edit": "party",
+    "orgs:party_move": "party",
+    "orgs:party_close": "party",
+    "api:get_party_org": "party",
+    "orgs:unit_detail": "unit",
+    "orgs:unit_children": "unit",
+    "orgs:unit_edit": "unit",
+    "orgs:unit_move": "unit",
+    "orgs:unit_close": "unit",
+    "api:get_unit": "unit",
+    "accounts:role_revoke": "role",
+    "accounts:user_detail": "user",
+    "accounts:user_action": "user",
+}
+# Pages that must open without a session (SECURITY.md A): signing in, probes, language.
+LOGIN_EXEMPT = {
+    "accounts:login",
+    "accounts:login_otp",
+    "accounts:login_enrol",
+    "accounts:otp_qr",
+    "core:healthz",
+    "core:readyz",
+    "set_language",
+}
+# The API answers an anonymous caller 401 itself instead of redirecting to the login form;
+# its schema and documentation page describe the API and hold no data.
+API_PUBLIC = {"api:openapi-json", "api:openapi-view"}
+DETAIL_ROUTES = {
+    "people:detail",
+    "orgs:party_detail",
+    "orgs:unit_detail",
+    "api:get_person",
+    "api:get_party_org",
+    "api:get_unit",
+}
+
+# --- the oracle: what each persona may see, read off the cast's drawing ----------------------
+
+OUR_PEOPLE = {"张伟强", "李娜", "王磊", "赵敏", "刘洋", "陈静", "杨帆", "黄涛", "周杰"}
+A1_PEOPLE = {"张伟强", "李娜", "王磊", "赵敏"}
+G_PARTY_PEOPLE = A1_PEOPLE | {"陈静", "杨帆", "黄涛", "周杰"}  # 刘洋 is in no Party org
+OUR_ORGS = {"G", "A", "A1", "A1G", "A2", "B", "B1"}
+OUR_UNITS = {"U", "UA1", "UA2", "UB1"}
+
+VISIBLE: dict[str, dict[str, set[str]]] = {
+    "leader": {"person": OUR_PEOPLE, "party": OUR_ORGS, "unit": OUR_UNITS},
+    "party_admin": {"person": G_PARTY_PEOPLE, "party": OUR_ORGS, "unit": {"UA1", "UA2", "UB1"}},
+    "secretary": {"person": A1_PEOPLE, "party": {"A1", "A1G"}, "unit": {"UA1"}},
+    "member": {"person": {"王磊"}, "party": {"A1", "A1G"}, "unit": {"UA1"}},
+    "sibling": {"person": {"陈静"}, "party": {"A2"}, "unit": {"UA2"}},
+    "business_head": {"person": A1_PEOPLE | {"刘洋"}, "party": set(), "unit": {"UA1"}},
+    "sysadmin": {"person": set(), "party": set(), "unit": set()},
+    "secadmin": {"person": set(), "party": set(), "unit": set()},
+    "auditor": {"person": set(), "party": set(), "unit": set()},
+    "outsider": {"person": {"吴刚"}, "party": {"O", "O1"}, "unit": set()},
+}
+PERSONAS = list(VISIBLE)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_request_log() -> Iterator[None]:
+    """Hundreds of expected 404s would otherwise each print a warning."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
+def objects_of(cast: Cast, kind: str) -> dict[str, Any]:
+    return {"person": cast.people, "party": cast.orgs, "unit": cast.units}[kind]
+
+
+def coded_routes() -> list[Route]:
+    return [route for route in ROUTES if "code" in route.params]
+
+
+def status(client: Client, method: str, url: str) -> int:
+    return getattr(client, method)(url).status_code
+
+
+# --- the inventory itself ---------------------------------------------------------------------
+
+
+def test_every_route_with_a_code_says_which_kind_of_object_it_takes() -> None:
+    unknown = [route.name for route in coded_routes() if route.name not in ROUTE_KINDS]
+    assert unknown == [], "add these routes to ROUTE_KINDS so the walker covers them"
+    unfillable = [route.name for route in ROUTES if set(route.params) - {"code", "action"}]
+    assert unfillable == []
+
+
+def test_the_walker_finds_the_routes_it_is_meant_to_guard() -> None:
+    names = {route.name for route in ROUTES}
+    assert set(ROUTE_KINDS) <= names
+    assert {"people:list", "orgs:party_tree", "orgs:unit_tree", "core:audit_list"} <= names
+
+
+# --- anonymous requests -----------------------------------------------------------------------
+
+
+@pytest.mark.req("A-1")
+def test_only_the_sign_in_pages_probes_and_language_switch_are_login_exempt() -> None:
+    exempt = {route.name for route in ROUTES if route.login_exempt}
+    pages = {name for name in exempt if not name.startswith("api:")}
+    assert pages == LOGIN_EXEMPT
+
+
+@pytest.mark.req("A-1")
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_other_page_sends_an_anonymous_visitor_to_the_login_form(method: str) -> None:
+    client = Client()
+    code = uuid.uuid4()
+    wrong = {}
+    for route in ROUTES:
+        if route.login_exempt:
+            continue
+        response = getattr(client, method)(route.url(code))
+        location = response.get("Location", "")
+        if response.status_code != 302 or not location.startswith("/accounts/login/"):
+            wrong[route.name] = (response.status_code, location)
+    assert wrong == {}
+
+
+@pytest.mark.req("A-1")
+@pytest.mark.django_db
+def test_every_api_endpoint_but_its_description_answers_an_anonymous_caller_401() -> None:
+    client = Client()
+    code = uuid.uuid4()
+    api = [route for route in ROUTES if route.name.startswith("api:")]
+    answers = {route.name: client.get(route.url(code)).status_code for route in api}
+    described = {name: answers.pop(name) for name in API_PUBLIC if name in answers}
+    answers.pop("api:api-root", None)  # ninja's root: no view of its own
+    assert set(answers.values()) <= {401}, answers
+    assert set(described.values()) <= {200}
+
+
+# --- signed-in personas -----------------------------------------------------------------------
+
+
+def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, Any]]:
+    if kind in ("person", "party", "unit"):
+        seen = VISIBLE[persona][kind]
+        return [(key, obj.code) for key, obj in objects_of(cast, kind).items() if key not in seen]
+    if kind == "role":
+        # Role assignments held on the other side of the world: ours for the outsider, the
+        # outsider's for everybody else. The security administrator manages all of them.
+        if persona == "secadmin":
+            return []
+        outsiders = RoleAssignment.objects.filter(user__username="outsider")
+        rows = (
+            outsiders
+            if persona != "outsider"
+            else RoleAssignment.objects.exclude(pk__in=outsiders.values("pk"))
+        )
+        return [(f"role of {row.user.username}", row.code) for row in rows]
+    if kind == "user":
+        # Accounts are not org-owned: only the system administrator opens them.
+        return [] if persona == "sysadmin" else [("leader's account", cast.users["leader"].code)]
+    raise AssertionError(kind)
+
+
+def _spread(items: list[Any], routes: int, index: int) -> list[Any]:
+    """A covering sample: each route gets at least two of the objects, and every object is
+    tried on at least one route of its kind. A route that skips the gate fails on any object;
+    an object the gate mis-scopes (a path-prefix slip, say) fails on any route. The full cross
+    product would add seconds for no extra power."""
+    if not items:
+        return []
+    per_route = max(2, -(-len(items) // routes))
+    return [
+        items[(index * per_route + offset) % len(items)]
+        for offset in range(min(per_route, len(items)))
+    ]
+
+
+@pytest.mark.req("B-1")
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_nothing_outside_a_personas_reach_can_be_told_apart_from_nothing(
+    cast: Cast, persona: str
+) -> None:
+    client = cast.client(persona)
+    missing = uuid.uuid4()
+    leaks: dict[str, tuple[int, int]] = {}
+    by_kind: dict[str, list[Route]] = {}
+    for route in coded_routes():
+        by_kind.setdefault(ROUTE_KINDS[route.name], []).append(route)
+    for kind, routes in by_kind.items():
+        unreachable = _unreachable_codes(cast, persona, kind)
+        for index, route in enumerate(routes):
+            # The outsider is tried with both methods; the others with the method the route
+            # serves (a POST-only route answers any GET with 405 before it looks anything up).
+            get_baseline = status(client, "get", route.url(missing))
+            methods = (
+                ["get", "post"]
+                if persona == "outsider"
+                else (["post"] if get_baseline == 405 else ["get"])
+            )
+            baselines = {}
+            for method in methods:
+                baseline = (
+                    get_baseline if method == "get" else status(client, method, route.url(missing))
+                )
+                baselines[method] = baseline
+                assert baseline in {403, 404, 405}, (route.name, method, baseline)
+                # The outsider, who must get 404 everywhere, is walked over every code.
+                sample = (
+                    unreachable
+                    if persona == "outsider"
+                    else _spread(unreachable, len(routes), index)
+                )
+                for label, code in sample:
+                    got = status(client, method, route.url(code))
+                    if got != baseline:
+                        leaks[f"{method.upper()} {route.name} {label}"] = (got, baseline)
+            if persona == "outsider" and kind in ("person", "party", "unit"):
+                # Our org-owned codes: 404 with the method the route serves; the other method
+                # may only be refused as such (405), whatever the code.
+                assert set(baselines.values()) <= {404, 405} and 404 in baselines.values(), (
+                    route.name,
+                    baselines,
+                )
+    assert leaks == {}
+
+
+@pytest.mark.req("B-1")
+@pytest.mark.parametrize(
+    "persona", [p for p in PERSONAS if p not in {"sysadmin", "secadmin", "auditor"}]
+)
+def test_what_a_persona_may_see_opens(cast: Cast, persona: str) -> None:
+    """The positive control: a walker that answered 404 to everything would pass the test above."""
+    client = cast.client(persona)
+    refused = {}
+    for route in coded_routes():
+        if route.name not in DETAIL_ROUTES:
+            continue
+        kind = ROUTE_KINDS[route.name]
+        for key in VISIBLE[persona][kind]:
+            got = status(client, "get", route.url(objects_of(cast, kind)[key].code))
+            if got != 200:
+                refused[f"{route.name} {key}"] = got
+    assert refused == {}
+
+
+@pytest.mark.req("B-1")
+def test_the_outsider_cannot_create_under_our_organisations(cast: Cast) -> None:
+    client = cast.client("outsider")
+    for tree, parent in (("orgs", cast.orgs["A1"]), ("units", cast.units["UA1"])):
+        assert client.get(f"/{tree}/new/?parent={parent.code}").status_code == 404
+        response = client.post(
+            f"/{tree}/new/",
+            {
+                "parent": parent.code,
+                "name": "X",
+                "org_code": "X1",
+                "kind": "group" if tree == "orgs" else "team",
+            },
+        )
+        assert response.status_code == 404
+
+
+@pytest.mark.req("B-1")
+def test_the_sibling_gets_404_on_every_a1_person(cast: Cast) -> None:
+    client = cast.client("sibling")
+    for key in A1_PEOPLE:
+        code = cast.people[key].code
+        assert client.get(f"/people/{code}/").status_code == 404
+        assert client.get(f"/people/{code}/edit/").status_code == 404
+        assert client.post(f"/people/{code}/reveal/").status_code == 404
+        assert client.get(f"/api/v1/people/{code}").status_code == 404
+
+
+@pytest.mark.req("B-1")
+def test_the_a1_secretary_gets_404_on_b1s_people_and_organisation(cast: Cast) -> None:
+    client = cast.client("secretary")
+    b1, huang = cast.orgs["B1"], cast.people["黄涛"]
+    for url in (
+        f"/people/{huang.code}/",
+        f"/people/{huang.code}/edit/",
+        f"/orgs/{b1.code}/",
+        f"/orgs/{b1.code}/children/",
+        f"/units/{cast.units['UB1'].code}/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/people/{huang.code}/edit/", {"name": "改名"}).status_code == 404
+    huang.refresh_from_db()
+    assert huang.name == "黄涛"
+
+
+@pytest.mark.req("B-3")
+@pytest.mark.parametrize("persona", ["sysadmin", "secadmin", "auditor"])
+def test_administrators_are_kept_off_the_roster(cast: Cast, persona: str) -> None:
+    client = cast.client(persona)
+    assert client.get("/people/").status_code == 403
+    assert client.get("/people/new/").status_code == 403
+    assert client.get("/api/v1/people").status_code == 403
+    assert client.get("/people/me/").status_code == 404
+    for person in cast.people.values():
+        assert client.get(f"/people/{person.code}/").status_code == 404
