@@ -154,6 +154,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "ronghe.accounts.passwords.ContainsUsernameValidator"},
     {"NAME": "ronghe.accounts.passwords.HistoryValidator"},
 ]
+ACCOUNT_DORMANT_AFTER = timedelta(days=env_int("RONGHE_DORMANT_DAYS", 90))
 LOCKOUT_THRESHOLD = env_int("RONGHE_LOCKOUT_THRESHOLD", 5)
 LOCKOUT_DURATION = timedelta(minutes=env_int("RONGHE_LOCKOUT_MINUTES", 30))
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("RONGHE_SESSION_IDLE_MINUTES", 30))

@@ -81,7 +81,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: type[Person], *args: Any, **kwargs: Any) -> Person:
-        id_number = kwargs.pop("id_number", None) or valid_id_number(kwargs["birth_date"], kwargs["gender"])
+        id_number = kwargs.pop("id_number", None) or valid_id_number(
+            kwargs["birth_date"], kwargs["gender"]
+        )
         phone = kwargs.pop("phone", "13800138000")
         person = model_class(*args, **kwargs)
         person.set_id_number(id_number)
@@ -96,22 +98,38 @@ def make_org(parent: PartyOrg | None, name: str, code: str, kind: str, **fields:
     if fields["term_years"]:
         fields.setdefault("term_started_on", timezone.localdate() - timedelta(days=200))
     node = PartyOrg(name=name, org_code=code, kind=kind, **fields)
-    node = PartyOrg.objects.add_child(parent, instance=node) if parent else PartyOrg.objects.add_root(instance=node)
+    node = (
+        PartyOrg.objects.add_child(parent, instance=node)
+        if parent
+        else PartyOrg.objects.add_root(instance=node)
+    )
     return PartyOrg.objects.get(pk=node.pk)
 
 
 def make_unit(parent: Unit | None, name: str, code: str, kind: str) -> Unit:
     node = Unit(name=name, org_code=code, kind=kind)
-    node = Unit.objects.add_child(parent, instance=node) if parent else Unit.objects.add_root(instance=node)
+    node = (
+        Unit.objects.add_child(parent, instance=node)
+        if parent
+        else Unit.objects.add_root(instance=node)
+    )
     return Unit.objects.get(pk=node.pk)
 
 
-def make_user(username: str, *, person: Person | None = None, roles: tuple[tuple[str, Any], ...] | list[tuple[str, Any]] = (),
-              may_unmask: bool = False, totp: bool = False) -> User:
+def make_user(
+    username: str,
+    *,
+    person: Person | None = None,
+    roles: tuple[tuple[str, Any], ...] | list[tuple[str, Any]] = (),
+    may_unmask: bool = False,
+    totp: bool = False,
+) -> User:
     user = User.objects.create_user(username, TEST_PASSWORD, display_name=username, person=person)
     for role, place in roles:
         RoleAssignment.objects.create(
-            user=user, role=role, may_unmask=may_unmask,
+            user=user,
+            role=role,
+            may_unmask=may_unmask,
             party_org=place if isinstance(place, PartyOrg) else None,
             unit=place if isinstance(place, Unit) else None,
         )
@@ -127,7 +145,9 @@ def sign_in(client: Client, user: User, *, otp_verified: bool | None = None) -> 
     now = int(timezone.now().timestamp())
     session[SESSION_LOGIN_AT] = now
     session[SESSION_SEEN_AT] = now
-    session[SESSION_OTP_VERIFIED] = user.requires_two_factor() if otp_verified is None else otp_verified
+    session[SESSION_OTP_VERIFIED] = (
+        user.requires_two_factor() if otp_verified is None else otp_verified
+    )
     session.save()
     return client
 
@@ -159,7 +179,9 @@ def build_cast() -> Cast:
     b1 = make_org(b, "乙一支部", "B1", K.BRANCH)
     o = make_org(None, "外单位党委", "O", K.COMMITTEE)
     o1 = make_org(o, "外单位支部", "O1", K.BRANCH)
-    orgs = {org.org_code: PartyOrg.objects.get(pk=org.pk) for org in (g, a, a1, a1g, a2, b, b1, o, o1)}
+    orgs = {
+        org.org_code: PartyOrg.objects.get(pk=org.pk) for org in (g, a, a1, a1g, a2, b, b1, o, o1)
+    }
 
     U = Unit.Kind
     u = make_unit(None, "集团公司", "U", U.COMPANY)
@@ -174,14 +196,20 @@ def build_cast() -> Cast:
 
     def person(key: str, org: str | None, unit: str, **kw: Any) -> Person:
         kw.setdefault("birth_date", date(1985, 6, 15))  # tests rely on the cast's fixed dates
-        return PersonFactory.create(name=key, party_org=orgs[org] if org else None, unit=units[unit], **kw)
+        return PersonFactory.create(
+            name=key, party_org=orgs[org] if org else None, unit=units[unit], **kw
+        )
 
     people = {
         "张伟强": person("张伟强", "A1", "UA1"),  # the secretary of A1
         "李娜": person("李娜", "A1G", "UA1", gender=Gender.FEMALE, birth_date=date(1990, 3, 8)),
         "王磊": person("王磊", "A1", "UA1"),
-        "赵敏": person("赵敏", "A1", "UA1", gender=Gender.FEMALE, political_status=PoliticalStatus.PROBATIONARY),
-        "刘洋": person("刘洋", None, "UA1", political_status=PoliticalStatus.NON_MEMBER),  # business head
+        "赵敏": person(
+            "赵敏", "A1", "UA1", gender=Gender.FEMALE, political_status=PoliticalStatus.PROBATIONARY
+        ),
+        "刘洋": person(
+            "刘洋", None, "UA1", political_status=PoliticalStatus.NON_MEMBER
+        ),  # business head
         "陈静": person("陈静", "A2", "UA2", gender=Gender.FEMALE),
         "杨帆": person("杨帆", "A2", "UA2"),
         "黄涛": person("黄涛", "B1", "UB1"),
@@ -193,14 +221,28 @@ def build_cast() -> Cast:
 
     users = {
         "leader": make_user("leader", roles=[(Role.LEADER, orgs["G"]), (Role.LEADER, units["U"])]),
-        "party_admin": make_user("party_admin", person=people["周杰"], roles=[(Role.PARTY_ADMIN, orgs["G"])], may_unmask=True),
-        "secretary": make_user("secretary", person=people["张伟强"], roles=[(Role.SECRETARY, orgs["A1"])]),
+        "party_admin": make_user(
+            "party_admin",
+            person=people["周杰"],
+            roles=[(Role.PARTY_ADMIN, orgs["G"])],
+            may_unmask=True,
+        ),
+        "secretary": make_user(
+            "secretary", person=people["张伟强"], roles=[(Role.SECRETARY, orgs["A1"])]
+        ),
         "member": make_user("member", person=people["王磊"], roles=[(Role.MEMBER, orgs["A1"])]),
         "sibling": make_user("sibling", person=people["陈静"], roles=[(Role.MEMBER, orgs["A2"])]),
-        "business_head": make_user("business_head", person=people["刘洋"], roles=[(Role.BUSINESS_HEAD, units["UA1"])]),
+        "business_head": make_user(
+            "business_head", person=people["刘洋"], roles=[(Role.BUSINESS_HEAD, units["UA1"])]
+        ),
         "sysadmin": make_user("sysadmin", roles=[(Role.SYSADMIN, None)], totp=True),
         "secadmin": make_user("secadmin", roles=[(Role.SECADMIN, None)], totp=True),
         "auditor": make_user("auditor", roles=[(Role.AUDITOR, None)], totp=True),
-        "outsider": make_user("outsider", person=people["吴刚"], roles=[(Role.PARTY_ADMIN, orgs["O"])], may_unmask=True),
+        "outsider": make_user(
+            "outsider",
+            person=people["吴刚"],
+            roles=[(Role.PARTY_ADMIN, orgs["O"])],
+            may_unmask=True,
+        ),
     }
     return Cast(orgs=orgs, units=units, people=people, users=users)

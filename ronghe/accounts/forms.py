@@ -32,7 +32,8 @@ class PasswordChangeForm(forms.Form):
     new_password_again = forms.CharField(label=_("new password again"), widget=forms.PasswordInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", _("The two new passwords differ."))
         return data
@@ -46,10 +47,10 @@ class AccountForm(forms.Form):
 class RoleGrantForm(forms.Form):
     username = forms.CharField(label=_("username"), max_length=150)
     role = forms.ChoiceField(label=_("role"), choices=[])
-    party_org = forms.ModelChoiceField(
+    party_org: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Party organisation"), queryset=PartyOrg.objects.none(), required=False
     )
-    unit = forms.ModelChoiceField(
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("business unit"), queryset=Unit.objects.none(), required=False
     )
     may_unmask = forms.BooleanField(label=_("may view full ID and phone numbers"), required=False)

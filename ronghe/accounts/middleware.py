@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from ronghe.accounts.models import User
 from ronghe.accounts.services import SESSION_LOGIN_AT, SESSION_OTP_VERIFIED, SESSION_SEEN_AT
 
 # Refreshing the idle clock saves the session row; once a minute is precise enough and
@@ -46,14 +47,15 @@ class SessionPolicyMiddleware:
             return True
         if now - seen_at > settings.SESSION_IDLE_TIMEOUT.total_seconds():
             return True
-        if request.user.requires_two_factor() and not session.get(SESSION_OTP_VERIFIED):
+        user: User = request.user  # type: ignore[assignment]  # authenticated here
+        if user.requires_two_factor() and not session.get(SESSION_OTP_VERIFIED):
             return True
         if now - seen_at >= SEEN_RESOLUTION_SECONDS:
             session[SESSION_SEEN_AT] = now  # marks the session modified: expiry slides
         return False
 
     def _must_change_password(self, request: HttpRequest) -> bool:
-        user = request.user
+        user: User = request.user  # type: ignore[assignment]  # authenticated here
         return bool(user.must_change_password or user.password_expired())
 
     def _exempt(self, request: HttpRequest) -> bool:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, login, password_validation
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -124,7 +125,7 @@ def otp_check(*, user: User, code: str) -> bool:
 def login_complete(request: HttpRequest, user: User, *, otp_verified: bool) -> None:
     """Start the session: a new session key, the login time for the absolute lifetime."""
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-    user.backend = "django.contrib.auth.backends.ModelBackend"
+    user.backend = "django.contrib.auth.backends.ModelBackend"  # type: ignore[attr-defined]
     login(request, user)
     now = int(timezone.now().timestamp())
     request.session[SESSION_LOGIN_AT] = now
@@ -323,6 +324,26 @@ def account_unlock(*, user: User, by: User) -> None:
 
 
 # --- roles ------------------------------------------------------------------------------------
+
+
+def accounts_disable_dormant(*, now: datetime | None = None) -> int:
+    """Disable accounts unused for ACCOUNT_DORMANT_AFTER (SECURITY.md B-2), each audited.
+
+    An account that never signed in counts from its creation. Administrators are included:
+    a dormant administrator account is exactly what an intruder looks for.
+    """
+    cutoff = (now or timezone.now()) - settings.ACCOUNT_DORMANT_AFTER
+    dormant = User.objects.filter(is_active=True).filter(
+        Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff)
+    )
+    count = 0
+    for user in dormant.iterator():
+        with transaction.atomic():
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            audit.record(audit.Action.ACCOUNT_DISABLED, obj=user, message="dormant")
+        count += 1
+    return count
 
 
 def assignable_roles(by: User) -> list[Role]:

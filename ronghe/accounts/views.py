@@ -141,7 +141,7 @@ def otp_qr(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: User = request.user  # type: ignore[assignment]  # LoginRequiredMiddleware
     audit.record(audit.Action.LOGOUT, actor=user, obj=user)
     logout(request)  # flushes the session row on the server
     return redirect("accounts:login")

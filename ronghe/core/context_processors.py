@@ -26,20 +26,37 @@ def navigation(user: Any) -> list[NavItem]:
     reach = reach_of(user)
     items = [NavItem(_("Today"), reverse("insights:today"), "ti-sun", "/$")]
     if reach.party_paths.get(Cap.READ_ORGS):
-        items.append(NavItem(_("Party organisations"), reverse("orgs:party_tree"), "ti-flag", "/orgs/"))
+        items.append(
+            NavItem(_("Party organisations"), reverse("orgs:party_tree"), "ti-flag", "/orgs/")
+        )
     if reach.unit_paths.get(Cap.READ_ORGS):
-        items.append(NavItem(_("Business units"), reverse("orgs:unit_tree"), "ti-building", "/units/"))
+        items.append(
+            NavItem(_("Business units"), reverse("orgs:unit_tree"), "ti-building", "/units/")
+        )
     if reach.has(Cap.READ_PEOPLE):
         items.append(NavItem(_("Roster"), reverse("people:list"), "ti-users", "/people/"))
     if getattr(user, "person_id", None):
         items.append(NavItem(_("My record"), reverse("people:me"), "ti-id-badge", "/people/me/"))
     if Role.SYSADMIN in reach.roles:
-        items.append(NavItem(_("Accounts"), reverse("accounts:user_list"), "ti-user-cog", "/manage/accounts/"))
+        items.append(
+            NavItem(
+                _("Accounts"), reverse("accounts:user_list"), "ti-user-cog", "/manage/accounts/"
+            )
+        )
     if Role.SECADMIN in reach.roles or reach.has(Cap.ASSIGN_ROLES):
         items.append(NavItem(_("Roles"), reverse("accounts:role_list"), "ti-key", "/manage/roles/"))
     if Role.AUDITOR in reach.roles:
-        items.append(NavItem(_("Audit trail"), reverse("core:audit_list"), "ti-list-search", "/audit/"))
-    items.append(NavItem(_("Account security"), reverse("accounts:security"), "ti-shield-lock", "/accounts/security/"))
+        items.append(
+            NavItem(_("Audit trail"), reverse("core:audit_list"), "ti-list-search", "/audit/")
+        )
+    items.append(
+        NavItem(
+            _("Account security"),
+            reverse("accounts:security"),
+            "ti-shield-lock",
+            "/accounts/security/",
+        )
+    )
     return items
 
 

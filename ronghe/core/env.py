@@ -7,8 +7,8 @@ instead of silently falling back to a default (`RONGHE_DEBUG=yes` is an error, n
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -58,7 +58,9 @@ def env_str(name: str, default: str | object = _MISSING) -> str:
 
 
 def env_list(name: str, default: list[str] | object = _MISSING) -> list[str]:
-    return _read(name, default, lambda raw: [item.strip() for item in raw.split(",") if item.strip()])
+    return _read(
+        name, default, lambda raw: [item.strip() for item in raw.split(",") if item.strip()]
+    )
 
 
 def load_env_file(path: os.PathLike[str] | str) -> None:

@@ -51,11 +51,12 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("any"))] + AuditEvent.Action.choices  # type: ignore[attr-defined]
-        self.fields["outcome"].choices = [("", _("any"))] + AuditEvent.Outcome.choices  # type: ignore[attr-defined]
+        self.fields["action"].choices = [("", _("any")), *AuditEvent.Action.choices]  # type: ignore[attr-defined]
+        self.fields["outcome"].choices = [("", _("any")), *AuditEvent.Outcome.choices]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", _("The end date is before the start date."))
         return data
@@ -67,7 +68,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.AUDITOR)
     # The auditor's own reading is audited too (三员: every administrator action leaves a trace).
     audit.record(
-        AuditEvent.Action.AUDIT_READ, actor=request.user, object_type="core.auditevent",
+        AuditEvent.Action.AUDIT_READ,
+        actor=request.user,
+        object_type="core.auditevent",
         message=request.GET.urlencode(),
     )
     form = AuditFilterForm(request.GET or None)
@@ -90,9 +93,15 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_list.html", {
-        "form": form, "page": page, "query_without_page": query.urlencode(),
-    })
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query_without_page": query.urlencode(),
+        },
+    )
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,6 +1,5 @@
 """Organisation tree endpoints: the nodes of both trees within the caller's reach."""
 
-
 from datetime import date
 from typing import Any
 from uuid import UUID

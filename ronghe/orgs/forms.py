@@ -16,7 +16,9 @@ class _CodeMixin(forms.ModelForm):
     def clean_org_code(self) -> str:
         code = self.cleaned_data["org_code"].strip().upper()
         if not code or not all(c.isalnum() or c in "-_." for c in code):
-            raise forms.ValidationError(_("Use letters, digits, dots, hyphens and underscores only."))
+            raise forms.ValidationError(
+                _("Use letters, digits, dots, hyphens and underscores only.")
+            )
         others = type(self.instance).objects.exclude(pk=self.instance.pk)
         if others.filter(org_code=code).exists():
             raise forms.ValidationError(_("Another organisation already has this code."))
@@ -26,9 +28,22 @@ class _CodeMixin(forms.ModelForm):
 class PartyOrgForm(_CodeMixin):
     class Meta:
         model = PartyOrg
-        fields = ["name", "org_code", "kind", "established_on", "term_started_on", "term_years", "secretary", "units"]
+        fields = [
+            "name",
+            "org_code",
+            "kind",
+            "established_on",
+            "term_started_on",
+            "term_years",
+            "secretary",
+            "units",
+        ]
         widgets = {"established_on": DateInput, "term_started_on": DateInput}
-        help_texts = {"term_years": gettext_lazy("Empty: 5 years for a committee, 3 for a general branch or branch.")}
+        help_texts = {
+            "term_years": gettext_lazy(
+                "Empty: 5 years for a committee, 3 for a general branch or branch."
+            )
+        }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,10 +64,14 @@ class PartyOrgForm(_CodeMixin):
         return years
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         established, term = data.get("established_on"), data.get("term_started_on")
         if established and term and term < established:
-            self.add_error("term_started_on", _("The term cannot start before the organisation was established."))
+            self.add_error(
+                "term_started_on",
+                _("The term cannot start before the organisation was established."),
+            )
         return data
 
 
@@ -61,9 +80,16 @@ class UnitForm(_CodeMixin):
         model = Unit
         fields = ["name", "org_code", "kind"]
 
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        # Same signature as PartyOrgForm so one view serves both trees; units have no
+        # choice fields that depend on the user.
+        super().__init__(*args, **kwargs)
+
 
 class MoveForm(forms.Form):
-    new_parent = forms.ModelChoiceField(label=gettext_lazy("new parent"), queryset=PartyOrg.objects.none())
+    new_parent: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=gettext_lazy("new parent"), queryset=PartyOrg.objects.none()
+    )
 
     def __init__(self, *args: Any, queryset: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -95,11 +95,16 @@ def org_health(orgs: Iterable[PartyOrg]) -> list[OrgHealth]:
     orgs = [org for org in orgs if org.closed_on is None]
     counts = member_counts(orgs)
     with_committee = set(
-        RoleAssignment.objects.filter(party_org__in=orgs, role=Role.COMMITTEE)
-        .values_list("party_org_id", flat=True)
+        RoleAssignment.objects.filter(party_org__in=orgs, role=Role.COMMITTEE).values_list(
+            "party_org_id", flat=True
+        )
     )
     return [
-        OrgHealth(org=org, counts=counts[org.pk], warnings=_warnings(org, counts[org.pk], org.pk in with_committee))
+        OrgHealth(
+            org=org,
+            counts=counts[org.pk],
+            warnings=_warnings(org, counts[org.pk], org.pk in with_committee),
+        )
         for org in orgs
     ]
 
@@ -108,21 +113,63 @@ def _warnings(org: PartyOrg, counts: MemberCounts, has_committee: bool) -> list[
     found: list[Warning] = []
     if org.kind == PartyOrg.Kind.BRANCH:
         if counts.full < BRANCH_MIN_FULL_MEMBERS:
-            found.append(Warning("danger", _("A branch needs at least 3 full members; it has %(n)d.") % {"n": counts.full}, "R5.1"))
+            found.append(
+                Warning(
+                    "danger",
+                    _("A branch needs at least 3 full members; it has %(n)d.") % {"n": counts.full},
+                    "R5.1",
+                )
+            )
         if counts.members > BRANCH_MAX_MEMBERS:
-            found.append(Warning("warning", _("A branch generally has at most 50 members; it has %(n)d.") % {"n": counts.members}, "R5.1"))
+            found.append(
+                Warning(
+                    "warning",
+                    _("A branch generally has at most 50 members; it has %(n)d.")
+                    % {"n": counts.members},
+                    "R5.1",
+                )
+            )
         if counts.full >= BRANCH_COMMITTEE_AT and not has_committee:
-            found.append(Warning("warning", _("With %(n)d full members the branch must elect a branch committee; none is recorded.") % {"n": counts.full}, "R5.5"))
+            found.append(
+                Warning(
+                    "warning",
+                    _(
+                        "With %(n)d full members the branch must elect a branch committee; none is recorded."
+                    )
+                    % {"n": counts.full},
+                    "R5.5",
+                )
+            )
     if org.kind != PartyOrg.Kind.GROUP:
         if org.secretary_id is None:
             found.append(Warning("warning", _("No secretary is recorded."), "R5.5"))
         if org.term_years and org.term_years not in ALLOWED_TERM_YEARS:
-            found.append(Warning("warning", _("Terms are 3 or 5 years; this one is %(n)d.") % {"n": org.term_years}, "R5.7"))
+            found.append(
+                Warning(
+                    "warning",
+                    _("Terms are 3 or 5 years; this one is %(n)d.") % {"n": org.term_years},
+                    "R5.7",
+                )
+            )
         status = org.term_status()
         if status == PartyOrg.TermStatus.EXPIRED:
-            found.append(Warning("danger", _("The term ended on %(date)s: the election is overdue.") % {"date": org.term_ends_on}, "R5.8"))
+            found.append(
+                Warning(
+                    "danger",
+                    _("The term ended on %(date)s: the election is overdue.")
+                    % {"date": org.term_ends_on},
+                    "R5.8",
+                )
+            )
         elif status == PartyOrg.TermStatus.DUE_SOON:
-            found.append(Warning("warning", _("The term ends on %(date)s: prepare the election.") % {"date": org.term_ends_on}, "R5.8"))
+            found.append(
+                Warning(
+                    "warning",
+                    _("The term ends on %(date)s: prepare the election.")
+                    % {"date": org.term_ends_on},
+                    "R5.8",
+                )
+            )
         elif org.term_started_on is None:
             found.append(Warning("warning", _("No term start date is recorded."), "R5.7"))
     return found

@@ -48,7 +48,9 @@ def check_parent_kind(model: type[TreeNode], kind: str, parent: TreeNode | None)
     if parent_kind not in allowed:
         label = model.Kind(kind).label
         if parent is None:
-            raise TreeRuleError(_("A %(kind)s cannot be a top-level organisation.") % {"kind": label}, "parent")
+            raise TreeRuleError(
+                _("A %(kind)s cannot be a top-level organisation.") % {"kind": label}, "parent"
+            )
         raise TreeRuleError(
             _("A %(kind)s cannot sit under a %(parent)s.")
             % {"kind": label, "parent": model.Kind(parent.kind).label},
@@ -58,18 +60,32 @@ def check_parent_kind(model: type[TreeNode], kind: str, parent: TreeNode | None)
         raise TreeRuleError(_("The parent organisation is closed."), "parent")
 
 
-_TREE_FIELDS = ("name", "org_code", "kind", "established_on", "term_started_on", "term_years", "secretary")
+_TREE_FIELDS = (
+    "name",
+    "org_code",
+    "kind",
+    "established_on",
+    "term_started_on",
+    "term_years",
+    "secretary",
+)
 
 
 @transaction.atomic
-def node_create(*, model: type[TreeNode], parent: TreeNode | None, data: dict[str, Any], by: Any) -> TreeNode:
+def node_create(
+    *, model: type[TreeNode], parent: TreeNode | None, data: dict[str, Any], by: Any
+) -> TreeNode:
     check_parent_kind(model, data["kind"], parent)
     fields = {key: value for key, value in data.items() if key in _TREE_FIELDS}
     if model is PartyOrg and not fields.get("term_years"):
         fields["term_years"] = PartyOrg.DEFAULT_TERM_YEARS[data["kind"]]
     node = model(**fields)
     manager: Any = model.objects
-    node = manager.add_child(parent, instance=node) if parent is not None else manager.add_root(instance=node)
+    node = (
+        manager.add_child(parent, instance=node)
+        if parent is not None
+        else manager.add_root(instance=node)
+    )
     if isinstance(node, PartyOrg) and data.get("units") is not None:
         node.units.set(data["units"])
     audit.record(audit.Action.CREATE, actor=by, obj=node, after=node_snapshot(node))
@@ -82,8 +98,13 @@ def node_update(*, node: TreeNode, data: dict[str, Any], by: Any) -> TreeNode:
     before = node_snapshot(node)
     if data.get("kind", node.kind) != node.kind:
         check_parent_kind(type(node), data["kind"], type(node).objects.get_parent(node))
-        if any(child.kind not in _kinds_allowed_under(type(node), data["kind"]) for child in type(node).objects.get_children(node)):
-            raise TreeRuleError(_("Its sub-organisations could not stay under the new kind."), "kind")
+        if any(
+            child.kind not in _kinds_allowed_under(type(node), data["kind"])
+            for child in type(node).objects.get_children(node)
+        ):
+            raise TreeRuleError(
+                _("Its sub-organisations could not stay under the new kind."), "kind"
+            )
     fields = [key for key in _TREE_FIELDS if key in data]
     for key in fields:
         setattr(node, key, data[key])
@@ -104,16 +125,22 @@ def _kinds_allowed_under(model: type[TreeNode], kind: str) -> set[str]:
 def node_move(*, node: TreeNode, new_parent: TreeNode, by: Any) -> TreeNode:
     """Move an organisation with its whole subtree under another parent."""
     if new_parent.pk == node.pk or new_parent.path.startswith(node.path):
-        raise TreeRuleError(_("An organisation cannot move under itself or its own sub-organisation."), "parent")
+        raise TreeRuleError(
+            _("An organisation cannot move under itself or its own sub-organisation."), "parent"
+        )
     check_parent_kind(type(node), node.kind, new_parent)
     old_parent = type(node).objects.get_parent(node)
     try:
         type(node).objects.move(node, new_parent, "last-child")  # type: ignore[attr-defined]
     except InvalidMoveToDescendant as exc:  # the check above should have caught it
-        raise TreeRuleError(_("An organisation cannot move under itself or its own sub-organisation."), "parent") from exc
+        raise TreeRuleError(
+            _("An organisation cannot move under itself or its own sub-organisation."), "parent"
+        ) from exc
     node.refresh_from_db()
     audit.record(
-        audit.Action.MOVE, actor=by, obj=node,
+        audit.Action.MOVE,
+        actor=by,
+        obj=node,
         before={"parent": old_parent.org_code if old_parent else None},
         after={"parent": new_parent.org_code},
     )
@@ -125,11 +152,18 @@ def node_close(*, node: TreeNode, by: Any, on: date | None = None) -> TreeNode:
     """Close an organisation that no longer has open sub-organisations or people."""
     if node.closed_on is not None:
         raise TreeRuleError(_("This organisation is already closed."))
-    if type(node).objects.filter(path__startswith=node.path, closed_on__isnull=True).exclude(pk=node.pk).exists():
+    if (
+        type(node)
+        .objects.filter(path__startswith=node.path, closed_on__isnull=True)
+        .exclude(pk=node.pk)
+        .exists()
+    ):
         raise TreeRuleError(_("Close or move its sub-organisations first."))
     if node.people.exists():
         raise TreeRuleError(_("Transfer its people to another organisation first."))
     node.closed_on = on or timezone.localdate()
     node.save(update_fields=["closed_on"])
-    audit.record(audit.Action.CLOSE, actor=by, obj=node, after={"closed_on": node.closed_on.isoformat()})
+    audit.record(
+        audit.Action.CLOSE, actor=by, obj=node, after={"closed_on": node.closed_on.isoformat()}
+    )
     return node

@@ -64,18 +64,30 @@ def tree_page(request: HttpRequest, tree: str) -> HttpResponse:
         paths = (reach.party_paths if tree == "party" else reach.unit_paths).get(Cap.READ_ORGS, ())
         tops = list(visible.filter(path__in=paths))
         nodes = []
-    children = list(
-        visible.filter(Q(pk__in=[]) | _children_q(tops))
-    ) if tops else []
+    children = list(visible.filter(Q(pk__in=[]) | _children_q(tops))) if tops else []
     all_rows = _rows(spec, tops + children + nodes, request.user)
     by_pk = {row["node"].pk: row for row in all_rows}
     groups = [
-        {"top": by_pk[top.pk], "children": [by_pk[c.pk] for c in children if c.path.startswith(top.path) and c.depth == top.depth + 1]}
+        {
+            "top": by_pk[top.pk],
+            "children": [
+                by_pk[c.pk]
+                for c in children
+                if c.path.startswith(top.path) and c.depth == top.depth + 1
+            ],
+        }
         for top in tops
     ]
-    return render(request, "orgs/tree.html", {
-        "tree": spec, "groups": groups, "matches": [by_pk[n.pk] for n in nodes], "q": query,
-    })
+    return render(
+        request,
+        "orgs/tree.html",
+        {
+            "tree": spec,
+            "groups": groups,
+            "matches": [by_pk[n.pk] for n in nodes],
+            "q": query,
+        },
+    )
 
 
 def _children_q(parents: list[Any]) -> Q:
@@ -89,7 +101,11 @@ def node_children(request: HttpRequest, tree: str, code: Any) -> HttpResponse:
     spec = TREES[tree]
     parent = _node(spec, request.user, code)
     children = list(spec.model.objects.visible_to(request.user).filter(_children_q([parent])))
-    return render(request, "orgs/tree.html#children", {"tree": spec, "rows": _rows(spec, children, request.user)})
+    return render(
+        request,
+        "orgs/tree.html#children",
+        {"tree": spec, "rows": _rows(spec, children, request.user)},
+    )
 
 
 def node_detail(request: HttpRequest, tree: str, code: Any) -> HttpResponse:
@@ -98,9 +114,17 @@ def node_detail(request: HttpRequest, tree: str, code: Any) -> HttpResponse:
     visible = spec.model.objects.visible_to(request.user)
     children = list(visible.filter(_children_q([node])))
     rows = _rows(spec, [node, *children], request.user)
-    ancestors = list(visible.filter(path__in=[node.path[:end] for end in range(node.steplen, len(node.path), node.steplen)]))
+    ancestors = list(
+        visible.filter(
+            path__in=[node.path[:end] for end in range(node.steplen, len(node.path), node.steplen)]
+        )
+    )
     context = {
-        "tree": spec, "node": node, "own": rows[0], "children": rows[1:], "ancestors": ancestors,
+        "tree": spec,
+        "node": node,
+        "own": rows[0],
+        "children": rows[1:],
+        "ancestors": ancestors,
         "can_manage": spec.model.objects.writable_by(request.user).filter(pk=node.pk).exists(),
     }
     if isinstance(node, PartyOrg):
@@ -117,44 +141,53 @@ def node_create_view(request: HttpRequest, tree: str) -> HttpResponse:
     if not parent_code:
         raise PermissionDenied  # top-level organisations come from the command line
     parent = _node(spec, request.user, parent_code, write=True)
-    form = spec.form(request.POST or None, user=request.user) if spec.model is PartyOrg else spec.form(request.POST or None)  # type: ignore[call-arg]
+    form = spec.form(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            node = services.node_create(model=spec.model, parent=parent, data=form.cleaned_data, by=request.user)
+            node = services.node_create(
+                model=spec.model, parent=parent, data=form.cleaned_data, by=request.user
+            )
         except services.TreeRuleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             messages.success(request, _("The organisation was created."))
             return redirect(f"orgs:{tree}_detail", code=node.code)
-    return render(request, "orgs/form.html", {"tree": spec, "form": form, "parent": parent, "node": None})
+    return render(
+        request, "orgs/form.html", {"tree": spec, "form": form, "parent": parent, "node": None}
+    )
 
 
 def node_edit(request: HttpRequest, tree: str, code: Any) -> HttpResponse:
     spec = TREES[tree]
     node = _node(spec, request.user, code, write=True)
-    kwargs: dict[str, Any] = {"instance": node}
-    if spec.model is PartyOrg:
-        kwargs["user"] = request.user
-    form = spec.form(request.POST or None, **kwargs)
+    form = spec.form(request.POST or None, instance=node, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.node_update(node=type(node).objects.get(pk=node.pk), data=form.cleaned_data, by=request.user)
+            services.node_update(
+                node=type(node).objects.get(pk=node.pk), data=form.cleaned_data, by=request.user
+            )
         except services.TreeRuleError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             messages.success(request, _("The changes were saved."))
             return redirect(f"orgs:{tree}_detail", code=node.code)
-    return render(request, "orgs/form.html", {"tree": spec, "form": form, "node": node, "parent": None})
+    return render(
+        request, "orgs/form.html", {"tree": spec, "form": form, "node": node, "parent": None}
+    )
 
 
 def node_move_view(request: HttpRequest, tree: str, code: Any) -> HttpResponse:
     spec = TREES[tree]
     node = _node(spec, request.user, code, write=True)
-    targets = spec.model.objects.writable_by(request.user).open().exclude(path__startswith=node.path)
+    targets = (
+        spec.model.objects.writable_by(request.user).open().exclude(path__startswith=node.path)
+    )
     form = MoveForm(request.POST or None, queryset=targets)
     if request.method == "POST" and form.is_valid():
         try:
-            services.node_move(node=node, new_parent=form.cleaned_data["new_parent"], by=request.user)
+            services.node_move(
+                node=node, new_parent=form.cleaned_data["new_parent"], by=request.user
+            )
         except services.TreeRuleError as exc:
             form.add_error("new_parent", str(exc))
         else:

@@ -1,6 +1,5 @@
 """Roster endpoints: the same gate and masks as the pages."""
 
-
 from datetime import date
 from typing import Any
 from uuid import UUID

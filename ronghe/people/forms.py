@@ -31,15 +31,25 @@ class PersonForm(forms.ModelForm):
     id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=40)
     phone = forms.CharField(label=gettext_lazy("mobile phone"), max_length=30, required=False)
     birth_date = forms.DateField(
-        label=gettext_lazy("birth date"), required=False, widget=DateInput,
+        label=gettext_lazy("birth date"),
+        required=False,
+        widget=DateInput,
         help_text=gettext_lazy("Leave empty to take it from the ID number."),
     )
 
     class Meta:
         model = Person
         fields = [
-            "name", "gender", "birth_date", "education", "unit", "post",
-            "political_status", "party_org", "joined_on", "full_member_on",
+            "name",
+            "gender",
+            "birth_date",
+            "education",
+            "unit",
+            "post",
+            "political_status",
+            "party_org",
+            "joined_on",
+            "full_member_on",
         ]
         widgets = {"joined_on": DateInput, "full_member_on": DateInput}
 
@@ -76,7 +86,9 @@ class PersonForm(forms.ModelForm):
         number = identity.validate_id_number(raw)
         others = Person.objects.exclude(pk=self.instance.pk)
         if others.filter(id_number_index=crypto.blind_index("id_number", number)).exists():
-            raise ValidationError(_("A person with this ID number already exists."), code="duplicate")
+            raise ValidationError(
+                _("A person with this ID number already exists."), code="duplicate"
+            )
         return number
 
     def clean_phone(self) -> str | None:
@@ -86,7 +98,8 @@ class PersonForm(forms.ModelForm):
         return identity.validate_phone(raw)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         number = data.get("id_number") or self._stored_id_number()
         if number:
             self._check_against_id(data, number)

@@ -19,8 +19,43 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"  # indexed by (Σ aᵢ·Wᵢ) mod 11
 # Mainland province codes, Taiwan (71), and the HK / Macau / Taiwan residence permits (81–83).
 ID_PROVINCES = frozenset(
-    [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46]
-    + [50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83]
+    (
+        11,
+        12,
+        13,
+        14,
+        15,
+        21,
+        22,
+        23,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        37,
+        41,
+        42,
+        43,
+        44,
+        45,
+        46,
+        50,
+        51,
+        52,
+        53,
+        54,
+        61,
+        62,
+        63,
+        64,
+        65,
+        71,
+        81,
+        82,
+        83,
+    )
 )
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad]")
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -64,7 +99,9 @@ def validate_id_number(raw: str, *, today: date | None = None) -> str:
             code="id_shape",
         )
     if int(number[:2]) not in ID_PROVINCES:
-        raise ValidationError(_("The first two digits are not a valid region code."), code="id_region")
+        raise ValidationError(
+            _("The first two digits are not a valid region code."), code="id_region"
+        )
     born = id_birth_date(number)
     if born is None or not date(1900, 1, 1) <= born <= (today or timezone.localdate()):
         raise ValidationError(_("Digits 7–14 are not a real birth date."), code="id_birth_date")

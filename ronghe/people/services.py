@@ -16,8 +16,16 @@ class DuplicateIdNumber(Exception):
 
 
 PLAIN_FIELDS = (
-    "name", "gender", "birth_date", "education", "unit", "post", "political_status",
-    "party_org", "joined_on", "full_member_on",
+    "name",
+    "gender",
+    "birth_date",
+    "education",
+    "unit",
+    "post",
+    "political_status",
+    "party_org",
+    "joined_on",
+    "full_member_on",
 )
 
 
@@ -80,9 +88,16 @@ def person_update(*, person: Person, data: dict[str, Any], by: Any) -> Person:
     _save(
         person,
         update_fields=[
-            *PLAIN_FIELDS, "name_initials", "name_pinyin", "id_number_encrypted",
-            "id_number_index", "id_number_masked", "id_last4", "phone_encrypted",
-            "phone_masked", "updated_at",
+            *PLAIN_FIELDS,
+            "name_initials",
+            "name_pinyin",
+            "id_number_encrypted",
+            "id_number_index",
+            "id_number_masked",
+            "id_last4",
+            "phone_encrypted",
+            "phone_masked",
+            "updated_at",
         ],
     )
     old, new = audit.changes(before, person_snapshot(person))
@@ -95,6 +110,9 @@ def person_update(*, person: Person, data: dict[str, Any], by: Any) -> Person:
 def person_unmask(*, person: Person, by: Any) -> dict[str, str]:
     """The full ID and phone numbers, for a user the gate allowed; always audited."""
     audit.record(
-        audit.Action.UNMASK, actor=by, obj=person, message="id_number,phone",
+        audit.Action.UNMASK,
+        actor=by,
+        obj=person,
+        message="id_number,phone",
     )
     return {"id_number": person.id_number(), "phone": person.phone()}
