@@ -75,25 +75,51 @@ def _collapse(paths: set[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Reach:
-    """Everything the gate needs about one user, loaded in one query per request."""
+    """Everything the gate needs about one user, loaded once per request."""
 
     roles: frozenset[str] = frozenset()
     party_paths: dict[Cap, tuple[str, ...]] = field(default_factory=dict)
     unit_paths: dict[Cap, tuple[str, ...]] = field(default_factory=dict)
     person_id: int | None = None
+    # Node ids under a set of paths, fetched on first use (see `q`).
+    _node_ids: dict[tuple[str, tuple[str, ...]], list[int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def q(self, cap: Cap, *, party: str | None = None, unit: str | None = None) -> Q:
-        """A filter matching rows whose Party org (field prefix `party`) or business unit
-        (prefix `unit`) lies in a subtree where the user holds `cap`. `""` means the model
-        itself is the tree node. No reach → a filter that matches nothing."""
+        """A filter matching rows whose Party org (field prefix `party`, e.g. "party_org__")
+        or business unit (prefix `unit`) lies in a subtree where the user holds `cap`. `""`
+        means the model itself is the tree node. No reach → a filter that matches nothing.
+
+        For rows that point at a node (a person's `party_org`, `unit`), the filter is a list
+        of node ids, not a join on the path: `party_org_id IN (…) OR unit_id IN (…)` lets
+        PostgreSQL combine two index scans, where an OR of path prefixes across two joined
+        tables forces a scan of every row (docs/PERFORMANCE.md)."""
         condition = Q(pk__in=[])
-        if party is not None:
-            for path in self.party_paths.get(cap, ()):
-                condition |= Q(**{f"{party}path__startswith": path})
-        if unit is not None:
-            for path in self.unit_paths.get(cap, ()):
-                condition |= Q(**{f"{unit}path__startswith": path})
+        for side, prefix, paths in (
+            ("party", party, self.party_paths.get(cap, ())),
+            ("unit", unit, self.unit_paths.get(cap, ())),
+        ):
+            if prefix is None or not paths:
+                continue
+            if prefix == "":
+                for path in paths:
+                    condition |= Q(path__startswith=path)
+            else:
+                condition |= Q(**{f"{prefix}in": self._ids(side, paths)})
         return condition
+
+    def _ids(self, side: str, paths: tuple[str, ...]) -> list[int]:
+        key = (side, paths)
+        if key not in self._node_ids:
+            from ronghe.orgs.models import PartyOrg, Unit
+
+            model: Any = PartyOrg if side == "party" else Unit
+            under = Q(pk__in=[])
+            for path in paths:
+                under |= Q(path__startswith=path)
+            self._node_ids[key] = list(model.objects.filter(under).values_list("pk", flat=True))
+        return self._node_ids[key]
 
     def reaches(self, cap: Cap, *, party_path: str | None = None, unit_path: str | None = None) -> bool:
         """Whether a node with the given tree path lies inside a subtree granting `cap`."""
@@ -157,25 +183,33 @@ def reach_of(user: Any) -> Reach:
 
 # Browsing and managing a Party subtree extends to the business units mapped to it
 # ("支部建在部门上"): a secretary picks a member's department, staff keep the mapping current.
-_MAPPED_UNIT_CAPS = (Cap.READ_ORGS, Cap.MANAGE_ORGS)
-
-
 def _add_mapped_units(party: dict[Cap, set[str]], unit: dict[Cap, set[str]]) -> None:
-    read_paths = _collapse(party.get(Cap.READ_ORGS, set()))
-    if not read_paths:
+    """A role on a Party subtree also covers the business units mapped to it (支部建在部门上):
+    the branch built on a department reaches that department's people, members or not, and
+    its staff keep the department's records. One query over the mapping rows."""
+    all_paths = _collapse(set().union(*party.values())) if party else ()
+    if not all_paths:
         return
     from ronghe.orgs.models import PartyOrg
 
-    condition = Q(pk__in=[])
-    for path in read_paths:
-        condition |= Q(path__startswith=path)
-    pairs = PartyOrg.units.through.objects.filter(
-        **{"partyorg__in": PartyOrg.objects.filter(condition).values("pk")}
-    ).values_list("partyorg__path", "unit__path")
+    under = Q(pk__in=[])
+    for path in all_paths:
+        under |= Q(partyorg__path__startswith=path)
+    pairs = (
+        PartyOrg.units.through.objects.filter(under)
+        .values_list("partyorg__path", "unit__path")
+        .order_by("unit__path")
+    )
     for party_path, unit_path in pairs:
-        for cap in _MAPPED_UNIT_CAPS:
-            if any(party_path.startswith(p) for p in party.get(cap, ())):
+        for cap, paths in party.items():
+            if _covered(unit_path, unit.get(cap)):
+                continue  # an ancestor unit is already reached with this capability
+            if any(party_path.startswith(p) for p in paths):
                 unit.setdefault(cap, set()).add(unit_path)
+
+
+def _covered(path: str, paths: set[str] | None) -> bool:
+    return bool(paths) and any(path.startswith(p) for p in paths)  # type: ignore[union-attr]
 
 
 def forget_reach(user: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,8 +28,9 @@ SORTS = {
     "-name": ("-name_pinyin", "-id"),
     "org": ("party_org__path", "name_pinyin", "id"),
     "status": ("political_status", "name_pinyin", "id"),
-    "joined": ("joined_on", "id"),
-    "-joined": ("-joined_on", "-id"),
+    # People without a joining date (non-members) sort last either way, on every database.
+    "joined": (F("joined_on").asc(nulls_last=True), "id"),
+    "-joined": (F("joined_on").desc(nulls_last=True), "-id"),
 }
 SORT_LABELS = {
     "name": gettext_lazy("Name A–Z"),

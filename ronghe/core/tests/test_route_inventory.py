@@ -116,14 +116,16 @@ DETAIL_ROUTES = {
 
 OUR_PEOPLE = {"张伟强", "李娜", "王磊", "赵敏", "刘洋", "陈静", "杨帆", "黄涛", "周杰"}
 A1_PEOPLE = {"张伟强", "李娜", "王磊", "赵敏"}
-G_PARTY_PEOPLE = A1_PEOPLE | {"陈静", "杨帆", "黄涛", "周杰"}  # 刘洋 is in no Party org
+G_PARTY_PEOPLE = A1_PEOPLE | {"陈静", "杨帆", "黄涛", "周杰"}
+# 刘洋 is in no Party org but works in UA1, the department A1 is built on: the reach of A1's
+# subtree covers the people of its mapped units (支部建在部门上).
 OUR_ORGS = {"G", "A", "A1", "A1G", "A2", "B", "B1"}
 OUR_UNITS = {"U", "UA1", "UA2", "UB1"}
 
 VISIBLE: dict[str, dict[str, set[str]]] = {
     "leader": {"person": OUR_PEOPLE, "party": OUR_ORGS, "unit": OUR_UNITS},
-    "party_admin": {"person": G_PARTY_PEOPLE, "party": OUR_ORGS, "unit": {"UA1", "UA2", "UB1"}},
-    "secretary": {"person": A1_PEOPLE, "party": {"A1", "A1G"}, "unit": {"UA1"}},
+    "party_admin": {"person": OUR_PEOPLE, "party": OUR_ORGS, "unit": {"UA1", "UA2", "UB1"}},
+    "secretary": {"person": A1_PEOPLE | {"刘洋"}, "party": {"A1", "A1G"}, "unit": {"UA1"}},
     "member": {"person": {"王磊"}, "party": {"A1", "A1G"}, "unit": {"UA1"}},
     "sibling": {"person": {"陈静"}, "party": {"A2"}, "unit": {"UA2"}},
     "business_head": {"person": A1_PEOPLE | {"刘洋"}, "party": set(), "unit": {"UA1"}},
