@@ -73,6 +73,9 @@ def _collapse(paths: set[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+MAX_ID_LIST = 500
+
+
 @dataclass(frozen=True)
 class Reach:
     """Everything the gate needs about one user, loaded once per request."""
@@ -106,22 +109,29 @@ class Reach:
                 for path in paths:
                     condition |= Q(path__startswith=path)
             else:
-                condition |= Q(**{f"{prefix}in": self._ids(side, paths)})
+                condition |= Q(**{f"{prefix}in": self._nodes(side, paths)})
         return condition
 
-    def _ids(self, side: str, paths: tuple[str, ...]) -> list[int]:
+    def _nodes(self, side: str, paths: tuple[str, ...]) -> Any:
+        """The nodes under `paths`: a short list of ids (fetched once), or, for a reach of
+        more than MAX_ID_LIST nodes, a sub-select — thousands of bound ids cost more to
+        plan than the scan they would save."""
+        from ronghe.orgs.models import PartyOrg, Unit
+
+        model: Any = PartyOrg if side == "party" else Unit
+        under = Q(pk__in=[])
+        for path in paths:
+            under |= Q(path__startswith=path)
+        nodes = model.objects.filter(under).values_list("pk", flat=True)
         key = (side, paths)
         if key not in self._node_ids:
-            from ronghe.orgs.models import PartyOrg, Unit
+            self._node_ids[key] = list(nodes.order_by()[: MAX_ID_LIST + 1])
+        ids = self._node_ids[key]
+        return nodes.order_by() if len(ids) > MAX_ID_LIST else ids
 
-            model: Any = PartyOrg if side == "party" else Unit
-            under = Q(pk__in=[])
-            for path in paths:
-                under |= Q(path__startswith=path)
-            self._node_ids[key] = list(model.objects.filter(under).values_list("pk", flat=True))
-        return self._node_ids[key]
-
-    def reaches(self, cap: Cap, *, party_path: str | None = None, unit_path: str | None = None) -> bool:
+    def reaches(
+        self, cap: Cap, *, party_path: str | None = None, unit_path: str | None = None
+    ) -> bool:
         """Whether a node with the given tree path lies inside a subtree granting `cap`."""
         if party_path is not None and any(
             party_path.startswith(p) for p in self.party_paths.get(cap, ())
@@ -156,7 +166,11 @@ def reach_of(user: Any) -> Reach:
     unit: dict[Cap, set[str]] = {}
     roles: set[str] = set()
     rows = RoleAssignment.objects.filter(user=user).values_list(
-        "role", "party_org__path", "party_org__closed_on", "unit__path", "unit__closed_on",
+        "role",
+        "party_org__path",
+        "party_org__closed_on",
+        "unit__path",
+        "unit__closed_on",
         "may_unmask",
     )
     for role, party_path, party_closed, unit_path, unit_closed, may_unmask in rows:
@@ -195,21 +209,26 @@ def _add_mapped_units(party: dict[Cap, set[str]], unit: dict[Cap, set[str]]) -> 
     under = Q(pk__in=[])
     for path in all_paths:
         under |= Q(partyorg__path__startswith=path)
-    pairs = (
+    pairs = list(
         PartyOrg.units.through.objects.filter(under)
         .values_list("partyorg__path", "unit__path")
         .order_by("unit__path")
     )
-    for party_path, unit_path in pairs:
-        for cap, paths in party.items():
-            if _covered(unit_path, unit.get(cap)):
-                continue  # an ancestor unit is already reached with this capability
-            if any(party_path.startswith(p) for p in paths):
-                unit.setdefault(cap, set()).add(unit_path)
-
-
-def _covered(path: str, paths: set[str] | None) -> bool:
-    return bool(paths) and any(path.startswith(p) for p in paths)  # type: ignore[union-attr]
+    # Capabilities held on the same subtrees (one assignment gives several) share one walk.
+    groups: dict[tuple[str, ...], list[Cap]] = {}
+    for cap, paths in party.items():
+        groups.setdefault(_collapse(paths), []).append(cap)
+    for paths, caps in groups.items():
+        # Rows come in unit-path order, so a unit under one already added follows it
+        # directly: comparing with the last added path keeps the walk linear.
+        added: list[str] = []
+        for party_path, unit_path in pairs:
+            if added and unit_path.startswith(added[-1]):
+                continue  # an ancestor unit is already reached
+            if party_path.startswith(paths):  # str.startswith takes a tuple of prefixes
+                added.append(unit_path)
+        for cap in caps:
+            unit.setdefault(cap, set()).update(added)
 
 
 def forget_reach(user: Any) -> None:

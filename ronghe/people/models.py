@@ -39,6 +39,9 @@ class Education(models.TextChoices):
     JUNIOR = "junior", _("Junior high school or below")
 
 
+NAME_MATCH_ID_LIST = 1000
+
+
 class PersonQuerySet(models.QuerySet["Person"]):
     def _reach_q(self, user: Any, cap: Cap) -> Q:
         return reach_of(user).q(cap, party="party_org__", unit="unit__")
@@ -76,12 +79,18 @@ class PersonQuerySet(models.QuerySet["Person"]):
         if kind == "id_tail":
             return self.filter(id_last4=value)
         if kind == "pinyin":
-            return self.filter(Q(name_initials__startswith=value) | Q(name_pinyin__startswith=value))
+            return self.filter(
+                Q(name_initials__startswith=value) | Q(name_pinyin__startswith=value)
+            )
         # A name part may sit anywhere in the name (`LIKE '%…%'`): no b-tree can seek it, and
-        # pg_trgm needs 3+ characters. The sub-select scans the narrow (name, id) index instead
-        # of the wide rows with their encrypted fields. See docs/PERFORMANCE.md.
-        matching = self.model._base_manager.filter(name__contains=value).values("pk")
-        return self.filter(pk__in=matching)
+        # pg_trgm needs 3+ characters. The scan runs once, over the narrow (name, id) index,
+        # and its few matches become an id list for the count and the page; a very common
+        # part (one surname) stays a sub-select. See docs/PERFORMANCE.md.
+        matching = self.model._base_manager.filter(name__contains=value).values_list(
+            "pk", flat=True
+        )
+        ids = list(matching.order_by()[: NAME_MATCH_ID_LIST + 1])
+        return self.filter(pk__in=ids if len(ids) <= NAME_MATCH_ID_LIST else matching)
 
 
 class Person(PublicModel):
@@ -102,18 +111,31 @@ class Person(PublicModel):
     id_last4 = models.CharField(max_length=4, db_index=True, editable=False)
     phone_encrypted = models.TextField(blank=True, editable=False)
     phone_masked = models.CharField(_("mobile phone"), max_length=11, blank=True, editable=False)
-    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
     unit = models.ForeignKey(
-        "orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="people",
+        "orgs.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
         verbose_name=_("business unit"),
     )
     post = models.CharField(_("post"), max_length=100, blank=True)
     political_status = models.CharField(
-        _("political status"), max_length=20, choices=PoliticalStatus.choices,
-        default=PoliticalStatus.NON_MEMBER, db_index=True,
+        _("political status"),
+        max_length=20,
+        choices=PoliticalStatus.choices,
+        default=PoliticalStatus.NON_MEMBER,
+        db_index=True,
     )
     party_org = models.ForeignKey(
-        "orgs.PartyOrg", null=True, blank=True, on_delete=models.PROTECT, related_name="people",
+        "orgs.PartyOrg",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
         verbose_name=_("Party organisation"),
     )
     joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)

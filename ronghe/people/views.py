@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ronghe.accounts import services as account_services
 from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
+from ronghe.core.pagination import CappedPaginator
 from ronghe.orgs.models import PartyOrg, Unit
 from ronghe.people import services
 from ronghe.people.forms import PersonForm
@@ -72,10 +72,16 @@ def person_list(request: HttpRequest) -> HttpResponse:
         people = people.filter(political_status=status)
     sort = params.get("sort", "name")
     people = people.order_by(*SORTS.get(sort, SORTS["name"]))
-    page = Paginator(people, PAGE_SIZE).get_page(params.get("page"))
+    page = CappedPaginator(people, PAGE_SIZE).get_page(params.get("page"))
     context = {
-        "page": page, "q": params.get("q", ""), "org": org, "unit": unit, "status": status,
-        "sort": sort, "sorts": SORT_LABELS, "statuses": PoliticalStatus.choices,
+        "page": page,
+        "q": params.get("q", ""),
+        "org": org,
+        "unit": unit,
+        "status": status,
+        "sort": sort,
+        "sorts": SORT_LABELS,
+        "statuses": PoliticalStatus.choices,
         "can_create": reach_of(request.user).has(Cap.WRITE_PEOPLE),
         "query_without_page": _without(params, "page"),
     }
@@ -134,7 +140,9 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
         except services.DuplicateIdNumber:
             form.add_error("id_number", _("A person with this ID number already exists."))
         else:
-            messages.success(request, _("%(name)s was added to the roster.") % {"name": person.name})
+            messages.success(
+                request, _("%(name)s was added to the roster.") % {"name": person.name}
+            )
             return redirect("people:detail", code=person.code)
     return render(request, "people/form.html", {"form": form, "person": None})
 
@@ -173,11 +181,16 @@ def person_login_create(request: HttpRequest, code: Any) -> HttpResponse:
     username = request.POST.get("username", "")
     try:
         account, password = account_services.account_create(
-            username=username, display_name=person.name, by=request.user, person=person,  # type: ignore[arg-type]
+            username=username,
+            display_name=person.name,
+            by=request.user,
+            person=person,  # type: ignore[arg-type]
         )
     except account_services.AccountError as exc:
         context = _detail_context(request, person)
         context["login_error"] = str(exc)
         context["login_username"] = username
         return render(request, "people/detail.html", context, status=400)
-    return render(request, "accounts/one_time_password.html", {"account": account, "password": password})
+    return render(
+        request, "accounts/one_time_password.html", {"account": account, "password": password}
+    )
