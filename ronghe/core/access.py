@@ -216,8 +216,8 @@ def _add_mapped_units(party: dict[Cap, set[str]], unit: dict[Cap, set[str]]) -> 
     )
     # Capabilities held on the same subtrees (one assignment gives several) share one walk.
     groups: dict[tuple[str, ...], list[Cap]] = {}
-    for cap, paths in party.items():
-        groups.setdefault(_collapse(paths), []).append(cap)
+    for cap, cap_paths in party.items():
+        groups.setdefault(_collapse(cap_paths), []).append(cap)
     for paths, caps in groups.items():
         # Rows come in unit-path order, so a unit under one already added follows it
         # directly: comparing with the last added path keeps the walk linear.

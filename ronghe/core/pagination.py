@@ -27,7 +27,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         # Without the list's ORDER BY: counting needs no sort, only the first cap + 1 rows.
-        counted = self.object_list.order_by()[: self.cap + 1].count()
+        rows: Any = self.object_list  # a QuerySet
+        counted = rows.order_by()[: self.cap + 1].count()
         return min(counted, self.cap)
 
     @cached_property

@@ -183,8 +183,8 @@ def person_login_create(request: HttpRequest, code: Any) -> HttpResponse:
         account, password = account_services.account_create(
             username=username,
             display_name=person.name,
-            by=request.user,
-            person=person,  # type: ignore[arg-type]
+            by=request.user,  # type: ignore[arg-type]  # signed in (LoginRequiredMiddleware)
+            person=person,
         )
     except account_services.AccountError as exc:
         context = _detail_context(request, person)
