@@ -34,6 +34,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def capped(self) -> bool:
         """Whether there are more rows than were counted."""
-        return (
-            self.object_list[self.cap : self.cap + 1].exists() if self.count == self.cap else False
-        )
+        if self.count < self.cap:
+            return False
+        rows: Any = self.object_list
+        return bool(rows.order_by()[self.cap : self.cap + 1].exists())
