@@ -61,3 +61,25 @@ class RequestIdFilter(logging.Filter):
         context = _current.get()
         record.request_id = context.request_id if context else "-"
         return True
+
+
+class LanguageMiddleware:
+    """Simplified Chinese unless the user chose another language (the language cookie set by
+    the switch in the page). The browser's Accept-Language is ignored on purpose: an
+    English-language browser on an office PC must not turn the platform English."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -4,8 +4,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ronghe.core.access import Cap, get_for_user, require_cap
@@ -38,11 +39,22 @@ class UnitOut(Schema):
     closed_on: date | None
 
 
+class NodeFilter(Schema):
+    q: str = Field("", max_length=50, description="part of the name, or of the organisation code")
+
+
+def _matching(nodes: Any, text: str) -> Any:
+    text = text.strip()
+    if not text:
+        return nodes
+    return nodes.filter(Q(name__contains=text) | Q(org_code__icontains=text))
+
+
 @router.get("/orgs", response=list[PartyOrgOut], summary="Party organisations in your reach")
 @paginate(LimitOffsetPagination)
-def list_party_orgs(request: HttpRequest) -> Any:
+def list_party_orgs(request: HttpRequest, filters: Query[NodeFilter]) -> Any:
     require_cap(request.user, Cap.READ_ORGS)
-    return PartyOrg.objects.visible_to(request.user)
+    return _matching(PartyOrg.objects.visible_to(request.user), filters.q)
 
 
 @router.get("/orgs/{code}", response=PartyOrgOut, summary="One Party organisation")
@@ -52,9 +64,9 @@ def get_party_org(request: HttpRequest, code: UUID) -> PartyOrg:
 
 @router.get("/units", response=list[UnitOut], summary="Business units in your reach")
 @paginate(LimitOffsetPagination)
-def list_units(request: HttpRequest) -> Any:
+def list_units(request: HttpRequest, filters: Query[NodeFilter]) -> Any:
     require_cap(request.user, Cap.READ_ORGS)
-    return Unit.objects.visible_to(request.user)
+    return _matching(Unit.objects.visible_to(request.user), filters.q)
 
 
 @router.get("/units/{code}", response=UnitOut, summary="One business unit")

@@ -2,11 +2,41 @@
 (function () {
   "use strict";
 
+  // A picker over a long list (thousands of organisations) asks the API as the user types,
+  // instead of sending every option with the page.
+  function remotePicker(el) {
+    var url = el.getAttribute("data-picker-url");
+    return new TomSelect(el, {
+      valueField: "code",
+      labelField: "name",
+      searchField: ["name", "org_code"],
+      allowEmptyOption: true,
+      placeholder: el.getAttribute("data-placeholder") || "",
+      preload: "focus",
+      loadThrottle: 250,
+      load: function (query, callback) {
+        var address = url + "?limit=20&q=" + encodeURIComponent(query);
+        fetch(address, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : { items: [] }; })
+          .then(function (data) { callback(data.items); })
+          .catch(function () { callback(); });
+      },
+      render: {
+        option: function (item, escape) {
+          var code = item.org_code ? ' <small class="text-secondary">' + escape(item.org_code) + "</small>" : "";
+          return "<div>" + escape(item.name) + code + "</div>";
+        },
+      },
+    });
+  }
+
   function enhance(root) {
+    if (!window.TomSelect) { return; }
     root.querySelectorAll("select[data-picker]").forEach(function (el) {
-      if (!el.tomselect && window.TomSelect) {
-        new TomSelect(el, { maxOptions: 200, allowEmptyOption: true });
-      }
+      if (!el.tomselect) { new TomSelect(el, { maxOptions: 200, allowEmptyOption: true }); }
+    });
+    root.querySelectorAll("select[data-picker-url]").forEach(function (el) {
+      if (!el.tomselect) { remotePicker(el); }
     });
   }
 
