@@ -68,8 +68,14 @@ def create_personas(built: Built) -> list[Login]:
     used.add(staff.pk)
     user, pw = _login("party_admin", staff.name, staff)
     grant(user, Role.PARTY_ADMIN, party_org=built.party_root, may_unmask=True)
+    # Seeing full ID numbers makes two-factor authentication mandatory, as for administrators.
     logins.append(
-        Login("party_admin", pw, "党建工作部 · 全集团组织与名册（可维护，可查看完整证件号）")
+        Login(
+            "party_admin",
+            pw,
+            "党建工作部 · 全集团组织与名册（可维护，可查看完整证件号，需双因素认证）",
+            _authenticator(user),
+        )
     )
 
     branch = built.branches["FD-YX"]
