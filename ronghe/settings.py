@@ -178,6 +178,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Addresses of the organisation's own reverse proxies: only from them is X-Forwarded-For
+# believed, for the client address in the audit trail.
+TRUSTED_PROXIES = env_list("RONGHE_TRUSTED_PROXIES", [])
 if env_bool("RONGHE_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = {

@@ -171,20 +171,23 @@ def otp_enrol(*, user: User, code: str) -> bool:
     return True
 
 
-def _check_not_another_administrator(user: User, by: User | None) -> None:
-    """三员分立: in the web UI nobody resets another administrator's credentials, or the
-    system administrator could take over the security or audit administrator's account.
+def _check_reset_allowed(user: User, by: User | None) -> None:
+    """三员分立: in the web UI nobody resets the credentials of an account for which two-factor
+    authentication is mandatory (an administrator, or staff who may see full ID numbers) — the
+    system administrator could otherwise take the account over with their own authenticator.
     Those are reset at the server console (`ronghe reset_credentials`)."""
-    if by is not None and by.pk != user.pk and user.is_administrator():
+    if by is not None and by.pk != user.pk and user.requires_two_factor():
         raise AccountError(
-            _("An administrator's credentials are reset only at the server console.")
+            _(
+                "This account needs two-factor authentication: it is reset only at the server console."
+            )
         )
 
 
 @transaction.atomic
 def otp_remove(*, user: User, by: User | None) -> None:
     """Remove a user's authenticator (lost phone); those who need one enrol again at login."""
-    _check_not_another_administrator(user, by)
+    _check_reset_allowed(user, by)
     TOTPDevice.objects.filter(user=user).delete()
     audit.record(audit.Action.OTP_REMOVED, actor=by, obj=user)
 
@@ -241,7 +244,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 def password_reset(*, user: User, by: User | None) -> str:
     """A sysadmin (or the console, `by=None`) issues a one-time password; the user must
     change it at next login."""
-    _check_not_another_administrator(user, by)
+    _check_reset_allowed(user, by)
     temporary = generate_password()
     _store_password(user, temporary, must_change=True)
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)

@@ -235,9 +235,15 @@ def user_list(request: HttpRequest) -> HttpResponse:
             display_name__icontains=query
         )
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "accounts/user_list.html", {"page": page, "q": query, "now": timezone.now()}
-    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "page": page,
+        "q": query,
+        "now": timezone.now(),
+        "query_without_page": params.urlencode(),
+    }
+    return render(request, "accounts/user_list.html", context)
 
 
 def user_create(request: HttpRequest) -> HttpResponse:

@@ -30,9 +30,20 @@ def current_request_context() -> RequestContext | None:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: a forwarded header is trusted only when our own proxy rewrites
-    # REMOTE_ADDR (documented in docs/DEPLOY.md), never from the client.
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address for logs and audit. Behind the organisation's own reverse proxies
+    (RONGHE_TRUSTED_PROXIES) it is the rightmost X-Forwarded-For entry that is not one of them;
+    from anyone else the header is ignored, since a client can write anything into it."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
+    if remote not in trusted:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if hop not in trusted:
+            return hop
+    return remote
 
 
 class RequestContextMiddleware:

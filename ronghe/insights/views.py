@@ -163,7 +163,7 @@ def today(request: HttpRequest) -> HttpResponse:
     if reach.has(Cap.READ_PEOPLE):
         context["roster"] = _roster_counts(user)
     if user.person_id:
-        context["me"] = Person.objects.for_list().get(pk=user.person_id)
+        context["me"] = Person.objects.visible_to(user).for_list().filter(pk=user.person_id).first()
     context["roles"] = sorted(
         user.role_assignments.with_places(),
         key=lambda a: a.role,  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,7 +56,12 @@ class PartyOrgForm(_CodeMixin):
         if self.instance.pk:
             people = people.filter(party_org__path__startswith=self.instance.path)
         secretary.queryset = people.select_related("party_org")
-        units.queryset = Unit.objects.visible_to(user).open()
+        # Mapping a unit extends the branch's reach to its people: only managed units may be
+        # added or removed (the service checks it); units mapped already stay listed.
+        current = list(self.instance.units.values_list("pk", flat=True)) if self.instance.pk else []
+        units.queryset = Unit.objects.open().filter(
+            Q(pk__in=Unit.objects.writable_by(user).values("pk")) | Q(pk__in=current)
+        )
 
     def clean_term_years(self) -> int | None:
         years = self.cleaned_data.get("term_years")

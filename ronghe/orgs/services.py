@@ -87,6 +87,7 @@ def node_create(
         else manager.add_root(instance=node)
     )
     if isinstance(node, PartyOrg) and data.get("units") is not None:
+        _check_mapping_change(node, data["units"], by)
         node.units.set(data["units"])
     audit.record(audit.Action.CREATE, actor=by, obj=node, after=node_snapshot(node))
     return node
@@ -105,6 +106,8 @@ def node_update(*, node: TreeNode, data: dict[str, Any], by: Any) -> TreeNode:
             raise TreeRuleError(
                 _("Its sub-organisations could not stay under the new kind."), "kind"
             )
+    if isinstance(node, PartyOrg) and data.get("units") is not None:
+        _check_mapping_change(node, data["units"], by)
     fields = [key for key in _TREE_FIELDS if key in data]
     for key in fields:
         setattr(node, key, data[key])
@@ -115,6 +118,16 @@ def node_update(*, node: TreeNode, data: dict[str, Any], by: Any) -> TreeNode:
     if new:
         audit.record(audit.Action.UPDATE, actor=by, obj=node, before=old, after=new)
     return node
+
+
+def _check_mapping_change(org: PartyOrg, units: Any, by: Any) -> None:
+    """The mapping extends the branch's reach to the units' people (支部建在部门上), so only
+    units the actor already manages may be added or removed; reading a unit is not enough."""
+    wanted = {unit.pk for unit in units}
+    current = set(org.units.values_list("pk", flat=True)) if org.pk else set()
+    changed = wanted ^ current
+    if changed and Unit.objects.writable_by(by).filter(pk__in=changed).count() != len(changed):
+        raise TreeRuleError(_("You may only map business units that you manage."), "units")
 
 
 def _kinds_allowed_under(model: type[TreeNode], kind: str) -> set[str]:

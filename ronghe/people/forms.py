@@ -7,11 +7,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ronghe.core import crypto
+from ronghe.core.access import Cap, reach_of
 from ronghe.core.forms import DateInput
 from ronghe.orgs.models import PartyOrg, Unit
 from ronghe.people import identity
@@ -53,17 +55,38 @@ class PersonForm(forms.ModelForm):
         ]
         widgets = {"joined_on": DateInput, "full_member_on": DateInput}
 
+    PARTY_FIELDS = ("party_org", "political_status", "joined_on", "full_member_on")
+
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        reach = reach_of(user)
+        stored_org, stored_unit = self.instance.party_org, self.instance.unit
         party_field: Any = self.fields["party_org"]
-        party_field.queryset = (
-            PartyOrg.objects.staffable_by(user)
-            .open()
-            .filter(kind__in=[PartyOrg.Kind.BRANCH, PartyOrg.Kind.GROUP])
+        party_field.queryset = PartyOrg.objects.open().filter(
+            Q(pk__in=PartyOrg.objects.staffable_by(user).values("pk"))
+            | Q(pk=getattr(stored_org, "pk", None)),
+            kind__in=[PartyOrg.Kind.BRANCH, PartyOrg.Kind.GROUP],
         )
         unit_field: Any = self.fields["unit"]
-        unit_field.queryset = Unit.objects.visible_to(user).open()
+        unit_field.queryset = Unit.objects.open().filter(
+            Q(pk__in=Unit.objects.staffable_by(user).values("pk"))
+            | Q(pk=getattr(stored_unit, "pk", None))
+        )
+        # Someone reached through the department they work in, but kept by another branch:
+        # the editor may fix their work record, not move them between Party organisations.
+        if stored_org is not None and not reach.reaches(
+            Cap.WRITE_PEOPLE, party_path=stored_org.path
+        ):
+            for name in self.PARTY_FIELDS:
+                self.fields[name].disabled = True
+            party_field.help_text = _(
+                "Kept by %(org)s: only its staff change the Party record."
+            ) % {"org": stored_org.name}
+        if stored_unit is not None and not reach.reaches(
+            Cap.WRITE_PEOPLE, unit_path=stored_unit.path
+        ):
+            unit_field.disabled = True
         if self.instance.pk:
             # Sensitive values are never sent back to the browser: empty keeps the stored one.
             self.fields["id_number"].required = False
@@ -107,6 +130,9 @@ class PersonForm(forms.ModelForm):
             data["birth_date"] = self.instance.birth_date
         if not data.get("birth_date") and "birth_date" not in self.errors:
             self.add_error("birth_date", _("Enter the birth date."))
+        if not data.get("party_org") and not data.get("unit") and "party_org" not in self.errors:
+            # Without either, nobody but the top of the tree could ever find the person again.
+            self.add_error("unit", _("Choose a business unit or a Party organisation."))
         self._check_party_dates(data)
         return data
 

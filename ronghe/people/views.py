@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -46,13 +46,22 @@ def get_person_for_user(user: Any, code: Any, *, write: bool = False) -> Person:
     return get_for_user(Person, user, code, write=write)
 
 
+def may_give_login(user: Any, person: Person) -> bool:
+    """Creating a login is granting access: it needs role-granting reach over this person."""
+    return reach_of(user).reaches(
+        Cap.ASSIGN_ROLES,
+        party_path=person.party_org.path if person.party_org else None,
+        unit_path=person.unit.path if person.unit else None,
+    )
+
+
 def _filter_node(model: Any, user: Any, code: str) -> Any:
     """A filter's organisation, only if the user can see it (else the filter is ignored)."""
     if not code:
         return None
     try:
         return model.objects.visible_to(user).filter(code=code).first()
-    except Exception:  # a malformed UUID in the query string
+    except (ValidationError, ValueError):  # a malformed UUID in the query string
         return None
 
 
@@ -108,7 +117,7 @@ def _detail_context(request: HttpRequest, person: Person) -> dict[str, Any]:
         "person": person,
         "can_edit": writable,
         "can_unmask": Person.objects.unmaskable_by(user).filter(pk=person.pk).exists(),
-        "can_create_login": writable and reach_of(user).has(Cap.ASSIGN_ROLES),
+        "can_create_login": writable and may_give_login(user, person),
         "login": getattr(person, "user", None) if _has_login(person) else None,
     }
 
@@ -126,7 +135,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
     person_id = getattr(request.user, "person_id", None)
     if person_id is None:
         raise Http404
-    person = Person.objects.for_list().get(pk=person_id)
+    person = Person.objects.visible_to(request.user).for_list().get(pk=person_id)
     return render(request, "people/detail.html", _detail_context(request, person))
 
 
@@ -176,7 +185,7 @@ def person_reveal(request: HttpRequest, code: Any) -> HttpResponse:
 @never_cache
 def person_login_create(request: HttpRequest, code: Any) -> HttpResponse:
     person = get_person_for_user(request.user, code, write=True)
-    if not reach_of(request.user).has(Cap.ASSIGN_ROLES):
+    if not may_give_login(request.user, person):
         raise PermissionDenied
     username = request.POST.get("username", "")
     try:

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from ronghe.accounts import services
 from ronghe.accounts.models import RoleAssignment
+from ronghe.core import audit
 from ronghe.core.access import ADMIN_ROLES, Role
 
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         except services.AccountError as exc:
             raise CommandError(str(exc)) from exc
         RoleAssignment.objects.create(user=user, role=role)
+        audit.record(audit.Action.ROLE_GRANTED, obj=user, after={"role": role}, message="bootstrap")
         self.stdout.write(f"created {role} {user.username}")
         self.stdout.write(f"one-time password: {password}")
         self.stdout.write(
