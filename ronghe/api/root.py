@@ -12,7 +12,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import SessionAuth
 
 from ronghe.orgs.api import router as orgs_router
@@ -40,12 +42,45 @@ api.add_router("/", orgs_router)
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": "Not found."}, status=404)
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": "Not allowed."}, status=403)
+    return api.create_response(request, {"detail": _("Your roles do not allow this.")}, status=403)
+
+
+def _message(error: dict[str, Any]) -> str:
+    """A Chinese (gettext) message for one pydantic error, as the pages show next to a field."""
+    kind, context = error.get("type", ""), error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "enum":
+        return _("Choose one of: %(values)s.") % {"values": context.get("expected", "")}
+    if kind.startswith("uuid"):
+        return _("Enter a valid code.")
+    if kind == "string_too_long":
+        return _("At most %(n)s characters.") % {"n": context.get("max_length", "")}
+    if kind in ("int_parsing", "int_type"):
+        return _("Enter a whole number.")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return _("The number is out of range.")
+    return _("This value is not valid.")
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Bad input: 422 with one entry per field (`field`, `message`, `code`); nothing changed."""
+    details = [
+        {
+            "field": str(error.get("loc", ["", ""])[-1]),
+            "location": [str(part) for part in error.get("loc", [])],
+            "code": error.get("type", ""),
+            "message": _message(error),
+        }
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": details}, status=422)
 
 
 def _exempt_from_login_redirect(patterns: list[URLPattern | URLResolver]) -> None:
