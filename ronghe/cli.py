@@ -49,6 +49,8 @@ def main() -> int:
         return serve(argv[1:])
     if argv and argv[0] == "worker":
         argv = ["run_huey", *argv[1:]]
+    elif argv and "-" in argv[0] and not argv[0].startswith("-"):
+        argv = [argv[0].replace("-", "_"), *argv[1:]]  # `import-roster` → import_roster
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["ronghe", *argv])

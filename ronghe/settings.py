@@ -202,6 +202,23 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
+FILE_UPLOAD_PERMISSIONS = 0o600
+
+# --- data exchange (issue 3) ------------------------------------------------------------------
+# Uploaded rosters through the page and the API (the console has its own, larger limits).
+RONGHE_IMPORT_MAX_BYTES = env_int("RONGHE_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+RONGHE_IMPORT_MAX_ROWS = env_int("RONGHE_IMPORT_MAX_ROWS", 20_000)
+RONGHE_IMPORT_MAX_UNCOMPRESSED = env_int("RONGHE_IMPORT_MAX_UNCOMPRESSED", 50 * 1024 * 1024)
+# Files above this size (about 2,000 rows) are checked and written by a background job.
+RONGHE_IMPORT_INLINE_BYTES = env_int("RONGHE_IMPORT_INLINE_BYTES", 256 * 1024)
+# Exports of personal data above this many rows need a second person's approval (G-3).
+RONGHE_EXPORT_APPROVAL_ROWS = env_int("RONGHE_EXPORT_APPROVAL_ROWS", 50)
+# Uploaded files, error reports and generated exports: private, never web-served (F-2).
+RONGHE_PRIVATE_DIR = Path(env_str("RONGHE_PRIVATE_DIR", str(VAR_DIR / "private")))
+RONGHE_TEMP_FILE_HOURS = env_int("RONGHE_TEMP_FILE_HOURS", 24)
+RONGHE_EXPORT_FILE_HOURS = env_int("RONGHE_EXPORT_FILE_HOURS", 2)
+# API tokens: requests per minute per token (SECURITY.md H-3).
+RONGHE_API_RATE_PER_MINUTE = env_int("RONGHE_API_RATE_PER_MINUTE", 120)
 
 # --- i18n -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

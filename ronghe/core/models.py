@@ -52,6 +52,15 @@ class AuditEvent(models.Model):
         CLOSE = "close", _("Closed")
         UNMASK = "unmask", _("Full value viewed")
         EXPORT = "export", _("Exported")
+        EXPORT_REQUESTED = "export_requested", _("Export approval requested")
+        EXPORT_APPROVED = "export_approved", _("Export approved")
+        EXPORT_REFUSED = "export_refused", _("Export refused")
+        IMPORT_UPLOADED = "import_uploaded", _("Roster file uploaded")
+        IMPORT = "import", _("Roster imported")
+        IMPORT_REFUSED = "import_refused", _("Roster import refused")
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        TOKEN_USED = "token_used", _("API token used")
         AUDIT_READ = "audit_read", _("Audit trail read")
 
     class Outcome(models.TextChoices):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -16,17 +15,8 @@ from ronghe.core import crypto
 from ronghe.core.access import Cap, reach_of
 from ronghe.core.forms import DateInput
 from ronghe.orgs.models import PartyOrg, Unit
-from ronghe.people import identity
-from ronghe.people.models import PARTY_MEMBER_STATUSES, Person, PoliticalStatus
-
-MIN_JOINING_AGE = 18  # 党章 第一条
-
-
-def _years_after(born: date, years: int) -> date:
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:  # born on 29 February
-        return born.replace(year=born.year + years, day=28)
+from ronghe.people import identity, rules
+from ronghe.people.models import DatePrecision, Person
 
 
 class PersonForm(forms.ModelForm):
@@ -125,7 +115,7 @@ class PersonForm(forms.ModelForm):
         data = self.cleaned_data
         number = data.get("id_number") or self._stored_id_number()
         if number:
-            self._check_against_id(data, number)
+            self._add_problems(rules.check_against_id(data, number))
         elif self.instance.pk and not data.get("birth_date"):
             data["birth_date"] = self.instance.birth_date
         if not data.get("birth_date") and "birth_date" not in self.errors:
@@ -133,8 +123,25 @@ class PersonForm(forms.ModelForm):
         if not data.get("party_org") and not data.get("unit") and "party_org" not in self.errors:
             # Without either, nobody but the top of the tree could ever find the person again.
             self.add_error("unit", _("Choose a business unit or a Party organisation."))
-        self._check_party_dates(data)
+        self._keep_partial_dates(data)
+        problems = rules.check_party_record(data, timezone.localdate())
+        if "party_org" in self.errors:
+            problems = [problem for problem in problems if problem[0] != "party_org"]
+        self._add_problems(problems)
         return data
+
+    def _add_problems(self, problems: rules.Problems) -> None:
+        for field, message in problems:
+            self.add_error(field, message)
+
+    def _keep_partial_dates(self, data: dict[str, Any]) -> None:
+        """A month-only date from an import stays month-only while the form leaves it alone."""
+        for field in ("joined_on", "full_member_on"):
+            stored = getattr(self.instance, field)
+            same = stored is not None and data.get(field) == stored
+            data[f"{field}_precision"] = (
+                getattr(self.instance, f"{field}_precision") if same else DatePrecision.DAY
+            )
 
     def _stored_id_number(self) -> str | None:
         # An empty ID field keeps the stored number, so the birth date and gender typed in
@@ -142,41 +149,3 @@ class PersonForm(forms.ModelForm):
         if not self.instance.id_number_encrypted or "id_number" in self.errors:
             return None
         return self.instance.id_number()
-
-    def _check_against_id(self, data: dict[str, Any], number: str) -> None:
-        from_id = identity.id_birth_date(number)
-        if data.get("birth_date") is None:
-            data["birth_date"] = from_id
-        elif data["birth_date"] != from_id:
-            self.add_error(
-                "birth_date",
-                _("The ID number says %(id_date)s, not %(given)s.")
-                % {"id_date": from_id, "given": data["birth_date"]},
-            )
-        gender = data.get("gender")
-        if gender and gender != identity.id_gender(number):
-            self.add_error("gender", _("The ID number's 17th digit gives the other gender."))
-
-    def _check_party_dates(self, data: dict[str, Any]) -> None:
-        status = data.get("political_status")
-        joined, full = data.get("joined_on"), data.get("full_member_on")
-        born, today = data.get("birth_date"), timezone.localdate()
-        is_member = status in PARTY_MEMBER_STATUSES
-        if is_member and not data.get("party_org") and "party_org" not in self.errors:
-            self.add_error("party_org", _("A Party member belongs to a branch or a Party group."))
-        if is_member and not joined:
-            self.add_error("joined_on", _("Enter the date of joining the Party."))
-        if not is_member and joined:
-            self.add_error("joined_on", _("Only Party members have a joining date."))
-        if status == PoliticalStatus.FULL_MEMBER and not full:
-            self.add_error("full_member_on", _("Enter the date of becoming a full member."))
-        if status != PoliticalStatus.FULL_MEMBER and full:
-            self.add_error("full_member_on", _("Only full members have this date."))
-        if joined and joined > today:
-            self.add_error("joined_on", _("The date cannot be in the future."))
-        if full and full > today:
-            self.add_error("full_member_on", _("The date cannot be in the future."))
-        if joined and born and joined < _years_after(born, MIN_JOINING_AGE):
-            self.add_error("joined_on", _("A member must be at least 18 when joining."))
-        if joined and full and full <= joined:
-            self.add_error("full_member_on", _("Full membership comes after joining."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import models
@@ -37,6 +38,13 @@ class Education(models.TextChoices):
     VOCATIONAL = "vocational", _("Vocational school")
     HIGH_SCHOOL = "high_school", _("High school")
     JUNIOR = "junior", _("Junior high school or below")
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date is known: rosters often give 入党时间 as a month (`2003.07`)."""
+
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
 
 
 NAME_MATCH_ID_LIST = 1000
@@ -93,6 +101,15 @@ class PersonQuerySet(models.QuerySet["Person"]):
         return self.filter(pk__in=ids if len(ids) <= NAME_MATCH_ID_LIST else matching)
 
 
+def format_partial_date(value: date | None, precision: str) -> str:
+    """`2003-07-15`, or `2003.07` when only the month is known (the importer's own format)."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.MONTH:
+        return f"{value.year:04d}.{value.month:02d}"
+    return value.isoformat()
+
+
 class Person(PublicModel):
     """Anyone on the roster: employee and, where applicable, Party member (人员).
 
@@ -139,7 +156,13 @@ class Person(PublicModel):
         verbose_name=_("Party organisation"),
     )
     joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
+    joined_on_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
     full_member_on = models.DateField(_("full member since"), null=True, blank=True)
+    full_member_on_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -173,5 +196,70 @@ class Person(PublicModel):
     def phone(self) -> str:
         return crypto.decrypt(self.phone_encrypted) if self.phone_encrypted else ""
 
+    def joined_display(self) -> str:
+        return format_partial_date(self.joined_on, self.joined_on_precision)
+
+    def full_member_display(self) -> str:
+        return format_partial_date(self.full_member_on, self.full_member_on_precision)
+
     def is_party_member(self) -> bool:
         return self.political_status in PARTY_MEMBER_STATUSES
+
+
+class ImportBatch(PublicModel):
+    """One uploaded roster file and what became of it (SECURITY.md K-1, K-2, F-2).
+
+    The file itself waits in the private directory only between upload and commit (at most
+    RONGHE_TEMP_FILE_HOURS); the batch row keeps its SHA-256, the counts and the report.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        VALIDATING = "validating", _("Checking")
+        INVALID = "invalid", _("Has errors")
+        VALID = "valid", _("Ready to import")
+        COMMITTING = "committing", _("Importing")
+        COMMITTED = "committed", _("Imported")
+        FAILED = "failed", _("Could not be read")
+        EXPIRED = "expired", _("Expired")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Upload page")
+        API = "api", _("API")
+        CONSOLE = "console", _("Console")
+
+    party_org = models.ForeignKey(
+        "orgs.PartyOrg",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Party organisation"),
+    )
+    uploaded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filename = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    update_existing = models.BooleanField(_("update existing people"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.UPLOADED
+    )
+    phase = models.CharField(max_length=10, blank=True)  # read / match / write, for progress
+    progress = models.PositiveIntegerField(default=0)  # rows done in the current phase
+    total = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    stored_name = models.CharField(max_length=80, blank=True)  # the upload, in the private dir
+    error_file = models.CharField(max_length=80, blank=True)  # the annotated copy, ditto
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename

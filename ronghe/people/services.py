@@ -25,7 +25,9 @@ PLAIN_FIELDS = (
     "political_status",
     "party_org",
     "joined_on",
+    "joined_on_precision",
     "full_member_on",
+    "full_member_on_precision",
 )
 
 
@@ -42,12 +44,27 @@ def person_snapshot(person: Person) -> dict[str, Any]:
         "post": person.post,
         "political_status": person.political_status,
         "party_org": person.party_org.org_code if person.party_org else None,
-        "joined_on": person.joined_on.isoformat() if person.joined_on else None,
-        "full_member_on": person.full_member_on.isoformat() if person.full_member_on else None,
+        "joined_on": person.joined_display() or None,
+        "full_member_on": person.full_member_display() or None,
     }
 
 
-def _apply(person: Person, data: dict[str, Any]) -> None:
+UPDATE_FIELDS = [
+    *PLAIN_FIELDS,
+    "name_initials",
+    "name_pinyin",
+    "id_number_encrypted",
+    "id_number_index",
+    "id_number_masked",
+    "id_last4",
+    "phone_encrypted",
+    "phone_masked",
+    "updated_at",
+]
+
+
+def apply_values(person: Person, data: dict[str, Any]) -> None:
+    """Copy validated values onto a person, encrypting and indexing the sensitive ones."""
     for field in PLAIN_FIELDS:
         if field in data:
             setattr(person, field, data[field])
@@ -72,7 +89,7 @@ def _save(person: Person, **kwargs: Any) -> None:
 def person_create(*, data: dict[str, Any], by: Any) -> Person:
     """Add someone to the roster. `data` is validated input (see PersonForm)."""
     person = Person()
-    _apply(person, data)
+    apply_values(person, data)
     _save(person)
     audit.record(audit.Action.CREATE, actor=by, obj=person, after=person_snapshot(person))
     return person
@@ -84,22 +101,8 @@ def person_update(*, person: Person, data: dict[str, Any], by: Any) -> Person:
     # The old values come from the database: a ModelForm has already copied its input onto
     # `person` during is_valid(), so the instance's own attributes are the new ones.
     before = person_snapshot(Person.objects.for_list().get(pk=person.pk))
-    _apply(person, data)
-    _save(
-        person,
-        update_fields=[
-            *PLAIN_FIELDS,
-            "name_initials",
-            "name_pinyin",
-            "id_number_encrypted",
-            "id_number_index",
-            "id_number_masked",
-            "id_last4",
-            "phone_encrypted",
-            "phone_masked",
-            "updated_at",
-        ],
-    )
+    apply_values(person, data)
+    _save(person, update_fields=UPDATE_FIELDS)
     old, new = audit.changes(before, person_snapshot(person))
     if new:
         audit.record(audit.Action.UPDATE, actor=by, obj=person, before=old, after=new)

@@ -1,0 +1,68 @@
+"""Private files: uploads waiting to be imported, error reports and generated exports.
+
+They live under RONGHE_PRIVATE_DIR (never a web-served directory), under random names, are
+readable by the service user only, and are deleted after use or by the hourly purge
+(SECURITY.md F-2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+
+KINDS = ("uploads", "reports", "exports")
+
+
+def directory(kind: str) -> Path:
+    if kind not in KINDS:
+        raise ValueError(kind)
+    path = Path(settings.RONGHE_PRIVATE_DIR) / kind
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def new_name(suffix: str) -> str:
+    return secrets.token_hex(16) + suffix
+
+
+def path_of(kind: str, name: str) -> Path:
+    """The file behind a stored name; a name that tries to leave the directory is refused."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError("bad private file name")
+    return directory(kind) / name
+
+
+def store(kind: str, chunks: Iterable[bytes], suffix: str = "") -> tuple[str, str, int]:
+    """Write the chunks to a new private file: (stored name, SHA-256, size)."""
+    name = new_name(suffix)
+    digest = hashlib.sha256()
+    size = 0
+    target = path_of(kind, name)
+    with target.open("xb") as handle:
+        target.chmod(0o600)
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            handle.write(chunk)
+    return name, digest.hexdigest(), size
+
+
+def delete(kind: str, name: str) -> None:
+    if name:
+        path_of(kind, name).unlink(missing_ok=True)
+
+
+def purge(kind: str, older_than_hours: int) -> int:
+    """Delete files older than the given age; returns how many went."""
+    limit = time.time() - older_than_hours * 3600
+    removed = 0
+    for path in directory(kind).iterdir():
+        if path.is_file() and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
