@@ -35,6 +35,15 @@ def navigation(user: Any) -> list[NavItem]:
         )
     if reach.has(Cap.READ_PEOPLE):
         items.append(NavItem(_("Roster"), reverse("people:list"), "ti-users", "/people/"))
+        items.append(
+            NavItem(_("Exports"), reverse("people:exports"), "ti-file-export", "/people/exports/")
+        )
+    if reach.has(Cap.WRITE_PEOPLE):
+        items.append(
+            NavItem(
+                _("Import roster"), reverse("people:import"), "ti-file-import", "/people/import/"
+            )
+        )
     if getattr(user, "person_id", None):
         items.append(NavItem(_("My record"), reverse("people:me"), "ti-id-badge", "/people/me/"))
     if Role.SYSADMIN in reach.roles:

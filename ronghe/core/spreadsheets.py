@@ -98,6 +98,24 @@ def file_kind(head: bytes) -> str:
     return "csv"
 
 
+def sniff(handle: IO[bytes], size: int, limits: Limits) -> str:
+    """The quick checks an upload form runs before keeping a file: size, type, zip bomb.
+    Returns "xlsx" or "csv", or raises UnreadableFile."""
+    if size == 0:
+        raise UnreadableFile(_("The file is empty."))
+    if size > limits.max_bytes:
+        raise UnreadableFile(
+            _("The file is larger than %(mb)s MB.") % {"mb": limits.max_bytes // (1 << 20)}
+        )
+    handle.seek(0)
+    kind = file_kind(handle.read(512))
+    handle.seek(0)
+    if kind == "xlsx":
+        _check_archive(handle, limits)
+        handle.seek(0)
+    return kind
+
+
 @contextmanager
 def open_sheet(path: Path, limits: Limits, *, sheet_name: str = "") -> Iterator[Sheet]:
     """Open an uploaded .xlsx or .csv, or raise UnreadableFile saying why in Chinese."""
@@ -175,7 +193,7 @@ def _xlsx_sheet(path: Path, limits: Limits, sheet_name: str) -> Iterator[Sheet]:
         workbook.close()
 
 
-def _check_archive(path: Path, limits: Limits) -> None:
+def _check_archive(path: Path | IO[bytes], limits: Limits) -> None:
     """Refuse zip bombs and non-workbooks before a single XML byte is parsed."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -272,11 +290,13 @@ def write_xlsx(
     *,
     title: str = "Sheet1",
     text_columns: Sequence[int] = (),
+    notes: Sequence[tuple[str, str]] = (),
 ) -> int:
     """Stream rows into a new workbook; returns the number of data rows written.
 
     `text_columns` (0-based) are formatted as Text, so that Excel keeps an ID number typed
-    into them as the 18 characters it is instead of a rounded number.
+    into them as the 18 characters it is instead of a rounded number. `notes` (label, value)
+    go on a second sheet: who exported what, when.
     """
     workbook = openpyxl.Workbook(write_only=True)
     worksheet = workbook.create_sheet(title=title[:31])
@@ -289,6 +309,10 @@ def write_xlsx(
     for row in rows:
         worksheet.append([escape_cell(value) for value in row])
         count += 1
+    if notes:
+        about = workbook.create_sheet(title="说明")
+        for label, value in notes:
+            about.append([escape_cell(label), escape_cell(value)])
     workbook.save(target)
     return count
 

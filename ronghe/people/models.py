@@ -263,3 +263,39 @@ class ImportBatch(PublicModel):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ExportRequest(PublicModel):
+    """A bulk export of personal data waiting for a second person's approval (SECURITY.md G-3).
+
+    Holds the list's filters as they were when asked, so the approver sees what will leave and
+    the file, made at download time, contains exactly that.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    party_org = models.ForeignKey(
+        "orgs.PartyOrg", on_delete=models.PROTECT, related_name="+", verbose_name=_("scope")
+    )
+    query = models.CharField(max_length=500, blank=True)  # the list's filters, URL-encoded
+    row_count = models.PositiveIntegerField(_("rows"))
+    reason = models.CharField(_("reason"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.party_org} · {self.row_count}"

@@ -3,43 +3,24 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ronghe.accounts import services as account_services
 from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
 from ronghe.core.pagination import CappedPaginator
-from ronghe.orgs.models import PartyOrg, Unit
-from ronghe.people import services
+from ronghe.people import listing, services
 from ronghe.people.forms import PersonForm
 from ronghe.people.models import Person, PoliticalStatus
 
 PAGE_SIZE = 50
-SORTS = {
-    "name": ("name_pinyin", "id"),
-    "-name": ("-name_pinyin", "-id"),
-    "org": ("party_org__path", "name_pinyin", "id"),
-    "status": ("political_status", "name_pinyin", "id"),
-    # People without a joining date (non-members) sort last either way, on every database.
-    "joined": (F("joined_on").asc(nulls_last=True), "id"),
-    "-joined": (F("joined_on").desc(nulls_last=True), "-id"),
-}
-SORT_LABELS = {
-    "name": gettext_lazy("Name A–Z"),
-    "-name": gettext_lazy("Name Z–A"),
-    "org": gettext_lazy("Organisation"),
-    "status": gettext_lazy("Political status"),
-    "joined": gettext_lazy("Joined earliest"),
-    "-joined": gettext_lazy("Joined latest"),
-}
 
 
 def get_person_for_user(user: Any, code: Any, *, write: bool = False) -> Person:
@@ -55,44 +36,25 @@ def may_give_login(user: Any, person: Person) -> bool:
     )
 
 
-def _filter_node(model: Any, user: Any, code: str) -> Any:
-    """A filter's organisation, only if the user can see it (else the filter is ignored)."""
-    if not code:
-        return None
-    try:
-        return model.objects.visible_to(user).filter(code=code).first()
-    except (ValidationError, ValueError):  # a malformed UUID in the query string
-        return None
-
-
 @never_cache
 def person_list(request: HttpRequest) -> HttpResponse:
     require_cap(request.user, Cap.READ_PEOPLE)
     params = request.GET
-    people = Person.objects.visible_to(request.user).for_list().search(params.get("q", ""))
-    org = _filter_node(PartyOrg, request.user, params.get("org", ""))
-    if org is not None:
-        people = people.filter(party_org__path__startswith=org.path)
-    unit = _filter_node(Unit, request.user, params.get("unit", ""))
-    if unit is not None:
-        people = people.filter(unit__path__startswith=unit.path)
-    status = params.get("status", "")
-    if status in PoliticalStatus.values:
-        people = people.filter(political_status=status)
-    sort = params.get("sort", "name")
-    people = people.order_by(*SORTS.get(sort, SORTS["name"]))
+    filters = listing.read_filters(request.user, params)
+    people = listing.roster_for(request.user, filters)
     page = CappedPaginator(people, PAGE_SIZE).get_page(params.get("page"))
     context = {
         "page": page,
-        "q": params.get("q", ""),
-        "org": org,
-        "unit": unit,
-        "status": status,
-        "sort": sort,
-        "sorts": SORT_LABELS,
+        "q": filters.q,
+        "org": filters.org,
+        "unit": filters.unit,
+        "status": filters.status,
+        "sort": filters.sort,
+        "sorts": listing.SORT_LABELS,
         "statuses": PoliticalStatus.choices,
         "can_create": reach_of(request.user).has(Cap.WRITE_PEOPLE),
         "query_without_page": _without(params, "page"),
+        "export_query": urlencode(filters.query()),
     }
     template = "people/list.html#results" if request.htmx else "people/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)

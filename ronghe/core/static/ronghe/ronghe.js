@@ -40,13 +40,17 @@
     });
   }
 
+  // The longest matching prefix wins: /people/import/ is "Import", not also "Roster".
   function markCurrentNav() {
     var path = window.location.pathname;
+    var best = null;
+    var bestLength = -1;
     document.querySelectorAll("[data-nav-prefix]").forEach(function (link) {
       var prefix = link.getAttribute("data-nav-prefix");
-      var current = prefix === "/$" ? path === "/" : path.indexOf(prefix) === 0;
-      if (current) { link.closest(".nav-item").classList.add("active"); }
+      var matches = prefix === "/$" ? path === "/" : path.indexOf(prefix) === 0;
+      if (matches && prefix.length > bestLength) { best = link; bestLength = prefix.length; }
     });
+    if (best) { best.closest(".nav-item").classList.add("active"); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
