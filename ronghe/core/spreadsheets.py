@@ -283,6 +283,13 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
+def unescape_cell(value: Any) -> Any:
+    """The inverse of `escape_cell`, so that an exported file imports back unchanged."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in "=+-@":
+        return value[1:]
+    return value
+
+
 def write_xlsx(
     target: IO[bytes] | Path,
     header: Sequence[str],

@@ -118,18 +118,29 @@ class PlannedRow:
     row: int
     values: dict[str, Any]  # parsed values of the columns the file has
     failed: set[str] = field(default_factory=set)  # columns whose cell could not be parsed
+    restricted: dict[str, str] = field(default_factory=dict)  # node columns: why not there
+    changed: list[str] = field(default_factory=list)  # for an update: the fields it changes
     index: str = ""  # blind index of the ID number
     existing: Person | None = None
     action: str = ""  # "create", "update" or "unchanged"
+
+
+class NodeNotAllowed(ValidationError):
+    """The cell names a real node this row may not be filed under (unless it stays there)."""
+
+    def __init__(self, message: str, node: Any) -> None:
+        super().__init__(message, code="org_not_allowed")
+        self.node = node
 
 
 class NodeResolver:
     """Finds the node a cell names: its organisation code, or the tail of its path of names
     (`第一党支部`, `一公司党委/第一党支部`, or the full path) when that tail is unique."""
 
-    def __init__(self, nodes: Iterable[Any], allowed: Callable[[Any], str]) -> None:
+    def __init__(
+        self, nodes: Iterable[Any], allowed: Callable[[Any], str], names: dict[str, str]
+    ) -> None:
         nodes = list(nodes)
-        names = {node.path: node.name for node in nodes}
         self.by_code = {node.org_code.casefold(): node for node in nodes}
         self.by_tail: dict[str, list[Any]] = {}
         self.allowed = allowed  # "" when a row may use the node, else the reason it may not
@@ -166,7 +177,7 @@ class NodeResolver:
             )
         reason = self.allowed(node)
         if reason:
-            raise ValidationError(reason, code="org_not_allowed")
+            raise NodeNotAllowed(reason, node)
         return node
 
 
@@ -227,7 +238,7 @@ class RosterImport:
                 }
             return ""
 
-        return NodeResolver(tree, allowed)
+        return NodeResolver(tree, allowed, dict(PartyOrg.objects.values_list("path", "name")))
 
     def _unit_resolver(self) -> NodeResolver:
         tree = Unit.objects.all()
@@ -245,7 +256,7 @@ class RosterImport:
                 }
             return ""
 
-        return NodeResolver(tree, allowed)
+        return NodeResolver(tree, allowed, dict(Unit.objects.values_list("path", "name")))
 
     def _may_write(self, person: Person) -> bool:
         if self.user is None:
@@ -399,6 +410,9 @@ class RosterImport:
                 continue
             try:
                 self._parse_cell(key, raw, planned.values)
+            except NodeNotAllowed as exc:
+                planned.values[key] = exc.node  # fine for someone who is already there
+                planned.restricted[key] = exc.messages[0]
             except ValidationError as exc:
                 planned.failed.add(key)
                 self._error(row, key, raw, exc.code or "invalid", exc.messages[0])
@@ -516,6 +530,7 @@ class RosterImport:
             data["gender"] = identity.id_gender(data["id_number"])
         planned.values = data
         planned.action = "create"
+        self._refuse_restricted(planned, stored={})
         self._run_rules(planned, data)
         if (
             not data.get("party_org")
@@ -529,6 +544,17 @@ class RosterImport:
                 "no_place",
                 _("Give a business unit or a Party organisation."),
             )
+
+    def _refuse_restricted(self, planned: PlannedRow, *, stored: dict[str, Any]) -> bool:
+        """A node the row may not use is an error, unless the person is already filed there."""
+        refused = False
+        for key, message in planned.restricted.items():
+            if key in stored and stored[key] == planned.values.get(key):
+                continue
+            planned.failed.add(key)
+            self._error(planned.row, key, planned.values.get(key), "org_not_allowed", message)
+            refused = True
+        return refused
 
     def _org_takes_people(self) -> bool:
         return (
@@ -569,6 +595,8 @@ class RosterImport:
             if data.get(key) is None:
                 data[key] = stored[key]
         changed = {key for key in planned.values if key in stored and data[key] != stored[key]}
+        if self._refuse_restricted(planned, stored=stored):
+            return
         if changed & PARTY_KEYS and not self._keeps_party_record(person):
             org = person.party_org.name if person.party_org else ""
             self._error(
@@ -580,6 +608,7 @@ class RosterImport:
             )
             return
         planned.values = data
+        planned.changed = sorted(changed)
         planned.action = "update" if changed else "unchanged"
         self._run_rules(planned, data)
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 
+from ronghe.core.spreadsheets import unescape_cell
 from ronghe.people.models import DatePrecision, Education, Gender, PoliticalStatus
 
 
@@ -86,7 +87,9 @@ def clean_text(value: Any) -> str:
     NFKC would alter some characters of a name."""
     if value is None:
         return ""
-    text = _INVISIBLE.sub(" ", str(value)).replace("\u3000", " ").replace("\u00a0", " ")
+    text = (
+        _INVISIBLE.sub(" ", str(unescape_cell(value))).replace("\u3000", " ").replace("\u00a0", " ")
+    )
     return " ".join(text.split())
 
 

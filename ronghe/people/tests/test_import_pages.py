@@ -38,7 +38,9 @@ def test_a_messy_file_comes_back_with_every_wrong_row_and_nothing_written(cast, 
     before = Person.objects.count()
     response = upload(client, "messy.xlsx", cast.orgs["A"])
     batch = ImportBatch.objects.get()
-    assert response.status_code == 302 and response.url == reverse("people:import_batch", args=[batch.code])
+    assert response.status_code == 302 and response.url == reverse(
+        "people:import_batch", args=[batch.code]
+    )
     assert batch.status == ImportBatch.Status.INVALID
     page = client.get(response.url).content.decode()
     assert "校验码不正确" in page and "无法恢复" in page
@@ -50,7 +52,9 @@ def test_a_messy_file_comes_back_with_every_wrong_row_and_nothing_written(cast, 
     path.write_bytes(b"".join(errors.streaming_content))
     sheet = openpyxl.load_workbook(path).active
     reason_column = sheet.max_column
-    assert {row for row in range(4, sheet.max_row + 1) if sheet.cell(row, reason_column).value} == set(MESSY_ERRORS)
+    assert {
+        row for row in range(4, sheet.max_row + 1) if sheet.cell(row, reason_column).value
+    } == set(MESSY_ERRORS)
     assert Person.objects.count() == before
     # A commit of a batch with errors is refused and writes nothing.
     client.post(reverse("people:import_commit", args=[batch.code]))
@@ -117,7 +121,10 @@ def test_batches_are_private_to_their_uploader(cast):
     upload(cast.client("secretary"), "gbk.csv", cast.orgs["A1"])
     batch = ImportBatch.objects.get()
     for persona in ("outsider", "member", "party_admin"):
-        assert cast.client(persona).get(reverse("people:import_batch", args=[batch.code])).status_code == 404
+        assert (
+            cast.client(persona).get(reverse("people:import_batch", args=[batch.code])).status_code
+            == 404
+        )
     assert cast.client("member").get(reverse("people:import")).status_code == 403
 
 
