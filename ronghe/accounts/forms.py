@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ronghe.accounts.models import ApiToken
 from ronghe.core.access import Cap, Role, reach_of
 from ronghe.orgs.models import PartyOrg, Unit
 
@@ -68,3 +69,29 @@ class RoleGrantForm(forms.Form):
         else:
             party.queryset = PartyOrg.objects.open().filter(reach.q(Cap.ASSIGN_ROLES, party=""))
             unit.queryset = Unit.objects.open().filter(reach.q(Cap.ASSIGN_ROLES, unit=""))
+
+
+def _expiry_days(value: str) -> int | None:
+    return None if value == "never" else int(value)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("name"),
+        max_length=100,
+        help_text=_("What the token is for, for example the program that uses it."),
+    )
+    scope = forms.ChoiceField(
+        label=_("scope"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ
+    )
+    expires_days = forms.TypedChoiceField(
+        label=_("expires after"),
+        choices=[
+            ("30", _("30 days")),
+            ("90", _("90 days")),
+            ("365", _("1 year")),
+            ("never", _("never")),
+        ],
+        coerce=_expiry_days,
+        initial="90",
+    )

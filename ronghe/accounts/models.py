@@ -181,3 +181,83 @@ class RoleAssignment(PublicModel):
     def __str__(self) -> str:
         place = self.party_org or self.unit or ""
         return f"{self.user} · {self.get_role_display()} · {place}".rstrip(" ·")
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def of(self, user: Any) -> ApiTokenQuerySet:
+        """A user's own tokens, newest first (the only tokens anyone sees in a list)."""
+        return self.filter(user=user).order_by("-created_at", "-id")
+
+    def usable(self, now: datetime | None = None) -> ApiTokenQuerySet:
+        """Tokens that open the API now: not revoked, not expired, their user active."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            revoked_at__isnull=True,
+            user__is_active=True,
+        )
+
+
+class ApiToken(PublicModel):
+    """A personal access token for the API: its user's reach, limited to reading or not.
+
+    Only the SHA-256 of the secret is stored (`key_hash`); the secret itself is shown once, at
+    creation, and cannot be recovered. `prefix` (the secret's first 8 characters) lets the
+    owner recognise a token in a list without revealing it.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    # Methods a read-only token may call (HTTP's safe methods that ninja routes).
+    READ_METHODS = frozenset({"GET", "HEAD"})
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.prefix}…"  # never the secret
+
+    def status(self, now: datetime | None = None) -> str:
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
+
+    def allows(self, method: str) -> bool:
+        """Whether this token's scope covers an HTTP method: a read token only reads."""
+        return self.scope == self.Scope.WRITE or method.upper() in self.READ_METHODS
+
+
+class ApiRateWindow(models.Model):
+    """How many requests one token made in the current one-minute window (SECURITY.md H-3).
+
+    One row per token, counted in the database with a single UPDATE so that every worker
+    process shares the count (a per-process cache would multiply the limit by the number of
+    processes); a request in a new minute resets the count in the same statement.
+    """
+
+    token = models.OneToOneField(
+        ApiToken, on_delete=models.CASCADE, primary_key=True, related_name="rate_window"
+    )
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.token} · {self.window_start:%H:%M} · {self.count}"

@@ -21,9 +21,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ronghe.accounts import services
-from ronghe.accounts.forms import AccountForm, LoginForm, OtpForm, PasswordChangeForm, RoleGrantForm
-from ronghe.accounts.models import RoleAssignment, User
+from ronghe.accounts import services, tokens
+from ronghe.accounts.forms import (
+    AccountForm,
+    ApiTokenForm,
+    LoginForm,
+    OtpForm,
+    PasswordChangeForm,
+    RoleGrantForm,
+)
+from ronghe.accounts.models import ApiToken, RoleAssignment, User
 from ronghe.core import audit
 from ronghe.core.access import Cap, Role, reach_of, require_role
 
@@ -219,6 +226,49 @@ def security_enrol(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/security_enrol.html", {"form": form, **_enrolment_context(device)}
     )
+
+
+# --- personal API tokens ----------------------------------------------------------------------
+
+
+@never_cache
+def token_list(request: HttpRequest) -> HttpResponse:
+    """The user's own tokens and the form for a new one; the secret is shown once, in the
+    answer to the creating POST (it is stored nowhere, not even in the session)."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_administrator():
+        raise PermissionDenied  # 三员 reach no Party data: nothing to read with a token
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = tokens.token_create(user=user, by=user, **form.cleaned_data)
+        except services.AccountError as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            api_root = request.build_absolute_uri("/api/v1/")
+            return render(
+                request,
+                "accounts/token_created.html",
+                {"token": token, "secret": secret, "api_root": api_root},
+            )
+    return render(
+        request,
+        "accounts/token_list.html",
+        {"form": form, "tokens": ApiToken.objects.of(user)},
+    )
+
+
+@require_POST
+def token_revoke_view(request: HttpRequest, code: Any) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    token = get_object_or_404(ApiToken.objects.of(user), code=code)  # another's token: 404
+    try:
+        tokens.token_revoke(token=token, by=user)
+    except services.AccountError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The token was revoked."))
+    return redirect("accounts:token_list")
 
 
 # --- system administrator: accounts -----------------------------------------------------------

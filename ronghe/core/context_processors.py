@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ronghe.core.access import Cap, Role, reach_of
+from ronghe.core.access import ADMIN_ROLES, Cap, Role, reach_of
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,10 @@ def navigation(user: Any) -> list[NavItem]:
     if Role.AUDITOR in reach.roles:
         items.append(
             NavItem(_("Audit trail"), reverse("core:audit_list"), "ti-list-search", "/audit/")
+        )
+    if not reach.roles & ADMIN_ROLES:
+        items.append(
+            NavItem(_("API tokens"), reverse("accounts:token_list"), "ti-api", "/accounts/tokens/")
         )
     items.append(
         NavItem(

@@ -1,11 +1,14 @@
-"""Core models: the append-only audit trail, and the abstract base of public rows."""
+"""Core models: the append-only audit trail, API idempotency keys, and the abstract base of
+public rows."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -92,3 +95,44 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
+
+
+class IdempotencyKeyQuerySet(models.QuerySet["IdempotencyKey"]):
+    def older_than(self, cutoff: datetime) -> IdempotencyKeyQuerySet:
+        return self.filter(created_at__lt=cutoff)
+
+
+class IdempotencyKey(models.Model):
+    """One `Idempotency-Key` a user sent with an API write, and the answer it got (SECURITY.md
+    J-3): a retry with the same key replays the answer instead of repeating the effect.
+
+    `status_code` is empty while the first request is still running ("in flight"). The answer
+    is saved in the same transaction as the write it describes, so a saved answer always means
+    the effect committed, and an unfinished row means it did not (yet). `lock` changes when a
+    stale unfinished row is taken over, so the original request, if it ever finishes, can no
+    longer save its answer and rolls back instead.
+    """
+
+    KEEP_FOR = timedelta(hours=24)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # The fingerprint of the request: the same key with another request is refused.
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=300)
+    body_sha256 = models.CharField(max_length=64)
+    lock = models.UUIDField(default=uuid.uuid4)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The JSON text exactly as first sent: a replay is byte-for-byte the same answer.
+    response_body = models.TextField(blank=True)
+
+    objects = IdempotencyKeyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} · {self.key[:20]}"

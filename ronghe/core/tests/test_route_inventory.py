@@ -21,6 +21,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from ronghe.accounts import tokens
 from ronghe.accounts.models import RoleAssignment
 from ronghe.testing import Cast
 
@@ -89,6 +90,7 @@ ROUTE_KINDS = {
     "accounts:role_revoke": "role",
     "accounts:user_detail": "user",
     "accounts:user_action": "user",
+    "accounts:token_revoke": "token",
 }
 # Pages that must open without a session (SECURITY.md A): signing in, probes, language.
 LOGIN_EXEMPT = {
@@ -237,6 +239,13 @@ def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, A
     if kind == "user":
         # Accounts are not org-owned: only the system administrator opens them.
         return [] if persona == "sysadmin" else [("leader's account", cast.users["leader"].code)]
+    if kind == "token":
+        # API tokens belong to their owner alone: anyone else's must look like no token.
+        owner = cast.users["member" if persona == "leader" else "leader"]
+        token, _secret = tokens.token_create(
+            user=owner, name="walker", scope="read", expires_days=None, by=owner
+        )
+        return [(f"token of {owner.username}", token.code)]
     raise AssertionError(kind)
 
 
