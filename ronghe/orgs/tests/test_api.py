@@ -5,7 +5,7 @@ from ronghe.testing import Cast
 
 def codes(response) -> set[str]:  # type: ignore[no-untyped-def]
     assert response.status_code == 200
-    return {item["org_code"] for item in response.json()["items"]}
+    return {item["org_code"] for item in response.json()["results"]}
 
 
 def test_the_list_holds_only_organisations_in_reach(cast: Cast) -> None:

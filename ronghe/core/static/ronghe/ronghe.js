@@ -15,10 +15,10 @@
       preload: "focus",
       loadThrottle: 250,
       load: function (query, callback) {
-        var address = url + "?limit=20&q=" + encodeURIComponent(query);
+        var address = url + "?page_size=20&q=" + encodeURIComponent(query);
         fetch(address, { credentials: "same-origin", headers: { Accept: "application/json" } })
-          .then(function (response) { return response.ok ? response.json() : { items: [] }; })
-          .then(function (data) { callback(data.items); })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) { callback(data.results); })
           .catch(function () { callback(); });
       },
       render: {
