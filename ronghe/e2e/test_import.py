@@ -12,9 +12,9 @@ from openpyxl.worksheet.cell_range import CellRange
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from ronghe.demo.rosters import MESSY_ERRORS
 from ronghe.e2e.support import expect_today, sign_in_admin
 from ronghe.people.models import Person
-from ronghe.people.tests.rosters.build import MESSY_ERRORS
 from ronghe.testing import Cast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

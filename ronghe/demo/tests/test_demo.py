@@ -70,3 +70,26 @@ def test_a_second_run_keeps_the_database_and_its_passwords(
     call_command("demo", no_serve=True, stdout=out)
     assert Person.objects.count() == people
     assert demo[0]["password"] in out.getvalue()
+
+
+def test_the_demo_ships_a_messy_roster_with_exactly_the_fixtures_errors(
+    demo: list[dict[str, str]], settings: object, tmp_path: Path
+) -> None:
+    """A newcomer tries the import on var/demo-rosters/messy.xlsx: the same wrong rows as the
+    test fixture, and nothing written."""
+    from ronghe.core.spreadsheets import Limits, open_sheet
+    from ronghe.demo.rosters import MESSY_ERRORS, demo_world
+    from ronghe.people.importing import RosterImport
+
+    world = demo_world()
+    assert world is not None
+    committee = PartyOrg.objects.get(name=world.committee, depth=2)
+    before = Person.objects.count()
+    importer = RosterImport(org=committee)
+    with open_sheet(tmp_path / "demo-rosters" / "messy.xlsx", Limits.uploads()) as sheet:
+        report = importer.validate(sheet)
+    found: dict[int, set[str]] = {}
+    for error in report.errors:
+        found.setdefault(error.row, set()).add(error.code)
+    assert found == MESSY_ERRORS
+    assert Person.objects.count() == before

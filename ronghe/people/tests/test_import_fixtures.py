@@ -12,8 +12,8 @@ from django.core.management import call_command
 from openpyxl.worksheet.cell_range import CellRange
 
 from ronghe.core.models import AuditEvent
+from ronghe.demo.rosters import MESSY_ERRORS
 from ronghe.people.models import DatePrecision, ImportBatch, Person
-from ronghe.people.tests.rosters.build import MESSY_ERRORS
 
 ROSTERS = Path(__file__).parent / "rosters"
 

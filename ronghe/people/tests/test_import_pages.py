@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from ronghe.demo.rosters import MESSY_ERRORS
 from ronghe.people.models import ImportBatch, Person
-from ronghe.people.tests.rosters.build import MESSY_ERRORS
 
 ROSTERS = Path(__file__).parent / "rosters"
 

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from ronghe.demo import rosters
 from ronghe.demo.builder import DEMO_COMPANIES, DEMO_GROUP, DEMO_HQ, OrganisationBuilder
 from ronghe.demo.personas import Login, create_personas
 from ronghe.orgs.models import PartyOrg
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             )
             path.chmod(0o600)
         self._print(logins, path, options["port"])
+        self._write_messy_roster()
         if not options["no_serve"]:
             call_command("collectstatic", interactive=False, verbosity=0)
             from ronghe.cli import serve
@@ -61,6 +63,21 @@ class Command(BaseCommand):
             f"{len(built.people)} people"
         )
         return create_personas(built)
+
+    def _write_messy_roster(self) -> None:
+        """A roster with every real-world mistake, for trying the import on the demo."""
+        world = rosters.demo_world()
+        if world is None:
+            return
+        target = Path(settings.VAR_DIR) / "demo-rosters" / "messy.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        rosters.messy(world).save(target)
+        self.stdout.write(
+            f"Try the roster import with {os.path.relpath(target)}: sign in as the Party-affairs "
+            f"login, Import roster, into {world.committee}. {len(rosters.MESSY_ERRORS)} rows are "
+            "wrong on purpose; fix them in the file you get back and import again."
+        )
+        self.stdout.write("")
 
     def _print(self, logins: list[Login], path: Path, port: int) -> None:
         out = self.stdout.write

@@ -1,15 +1,18 @@
-"""Builds the roster fixtures kept beside this file: `python -m ronghe.people.tests.rosters.build`.
+"""Messy and clean rosters, as Party-affairs staff really upload them (SECURITY.md §4).
 
-Every file imitates what Party-affairs staff really upload (SECURITY.md §4) into the test cast's
-world (ronghe/testing.py: import into 甲公司党委 `A`, branches A1/A2, units UA1/UA2). The tests
-in ../test_import_fixtures.py state, for each file, exactly which rows must be refused and why.
-Run this again only to change a fixture; the committed files are what the tests read.
+The fixtures kept in ronghe/people/tests/rosters/ are built here for the test cast's world
+(ronghe/testing.py: import into 甲公司党委 `A`, branches A1/A2, units UA1/UA2):
+`python -m ronghe.demo.rosters` rewrites them — only to change a fixture; the committed files
+are what the tests read, and ronghe/people/tests/test_import_fixtures.py states for each file
+exactly which rows must be refused and why. `ronghe demo` writes the messy roster again for the
+demo organisation, so that a newcomer can try the import on it.
 """
 
 from __future__ import annotations
 
 import random
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from ronghe.demo import names
 
-HERE = Path(__file__).parent
+FIXTURES = Path(__file__).resolve().parent.parent / "people" / "tests" / "rosters"
 HEADER = [
     "姓名",
     "性别",
@@ -35,6 +38,23 @@ HEADER = [
 ]
 
 
+@dataclass(frozen=True)
+class World:
+    """Where the messy roster files its people: the test cast by default, the demo's own
+    organisations when `ronghe demo` writes a copy for newcomers to try."""
+
+    committee: str = "甲公司党委"  # the name of the committee imported into
+    branch: str = "A1"  # a branch under it (code)
+    branch_path: str = "集团党委/甲公司党委/甲一支部"  # the same branch by its full path
+    other_branch: str = "A2"  # another branch under it (code)
+    outside_branch: str = "B1"  # a branch outside it (code)
+    unit: str = "UA1"  # the unit `branch` is built on (code)
+    other_unit: str = "UA2"  # the unit `other_branch` is built on (code)
+
+
+CAST_WORLD = World()
+
+
 def ids(seed: int) -> random.Random:
     return random.Random(seed)
 
@@ -43,14 +63,14 @@ def id_number(rng: random.Random, born: date, gender: str = "male") -> str:
     return names.id_number(rng, born, gender)
 
 
-def messy() -> openpyxl.Workbook:
+def messy(world: World = CAST_WORLD) -> openpyxl.Workbook:
     """Every problem of the import table in one sheet, with the rows the tests expect to fail."""
     rng = ids(1)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "党员名册"
     # Row 1: a merged title. Rows 2–3: a two-level header, 姓名 and 公民身份号码 merged down.
-    sheet.append(["甲公司党委党员信息采集表"])
+    sheet.append([f"{world.committee}党员信息采集表"])
     sheet.merge_cells("A1:K1")
     sheet.append(
         [
@@ -80,10 +100,10 @@ def messy() -> openpyxl.Workbook:
             one.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
             "+86 138-0013-8000",
             "中共党员",
-            "A1",
+            world.branch,
             "2003.07",
             "2004.07",
-            "UA1",
+            world.unit,
             "技术员",
             1,
         ],
@@ -94,15 +114,15 @@ def messy() -> openpyxl.Workbook:
             "\u200b" + id_number(rng, date(1979, 5, 6)) + "\ufeff",
             13900139000,
             "正式党员",
-            "集团党委/甲公司党委/甲一支部",
+            world.branch_path,
             37500,
             datetime(2003, 9, 1),
-            "UA1",
+            world.unit,
             "班长",
             2,
         ],
         # 6: the ID typed into a Number cell: its last digits are gone
-        ["钱多多", "女", 110101198001020011, None, "群众", None, None, None, "UA1", None, 3],
+        ["钱多多", "女", 110101198001020011, None, "群众", None, None, None, world.unit, None, 3],
         # 7: a wrong check digit
         [
             "郑一鸣",
@@ -113,7 +133,7 @@ def messy() -> openpyxl.Workbook:
             None,
             None,
             None,
-            "UA1",
+            world.unit,
             None,
             4,
         ],
@@ -127,11 +147,11 @@ def messy() -> openpyxl.Workbook:
             None,
             None,
             None,
-            "UA1",
+            world.unit,
             None,
             5,
         ],
-        ["冯小刚", "男", dup, None, "群众", None, None, None, "UA1", None, 6],
+        ["冯小刚", "男", dup, None, "群众", None, None, None, world.unit, None, 6],
         # 10: a blank row (skipped)
         [None] * 11,
         # 11: a month that does not exist
@@ -141,10 +161,10 @@ def messy() -> openpyxl.Workbook:
             id_number(rng, date(1970, 1, 1)),
             None,
             "中共党员",
-            "A1",
+            world.branch,
             "2023.13.01",
             "2024.01.01",
-            "UA1",
+            world.unit,
             None,
             7,
         ],
@@ -155,10 +175,10 @@ def messy() -> openpyxl.Workbook:
             id_number(rng, date(1970, 2, 1)),
             None,
             "中共党员",
-            "A1",
+            world.branch,
             2003.1,
             "2004.11",
-            "UA1",
+            world.unit,
             None,
             8,
         ],
@@ -169,10 +189,10 @@ def messy() -> openpyxl.Workbook:
             id_number(rng, date(1970, 3, 1)),
             None,
             "预备党员",
-            "A1",
+            world.branch,
             60,
             None,
-            "UA1",
+            world.unit,
             None,
             9,
         ],
@@ -186,7 +206,7 @@ def messy() -> openpyxl.Workbook:
             None,
             None,
             None,
-            "UA1",
+            world.unit,
             None,
             10,
         ],
@@ -200,7 +220,7 @@ def messy() -> openpyxl.Workbook:
             None,
             None,
             None,
-            "UA1",
+            world.unit,
             None,
             11,
         ],
@@ -211,10 +231,10 @@ def messy() -> openpyxl.Workbook:
             id_number(rng, date(1990, 6, 1)),
             None,
             "预备党员",
-            "A1",
+            world.branch,
             "2006-07-01",
             None,
-            "UA1",
+            world.unit,
             None,
             12,
         ],
@@ -225,10 +245,10 @@ def messy() -> openpyxl.Workbook:
             id_number(rng, date(1985, 7, 1)),
             None,
             "预备党员",
-            "甲公司党委",
+            world.committee,
             "2020-07-01",
             None,
-            "UA1",
+            world.unit,
             None,
             13,
         ],
@@ -238,10 +258,10 @@ def messy() -> openpyxl.Workbook:
             id_number(rng, date(1985, 8, 1)),
             None,
             "预备党员",
-            "B1",
+            world.outside_branch,
             "2020-07-01",
             None,
-            "UA1",
+            world.unit,
             None,
             14,
         ],
@@ -255,7 +275,7 @@ def messy() -> openpyxl.Workbook:
             None,
             None,
             None,
-            "UA2",
+            world.other_unit,
             None,
             15,
         ],
@@ -268,7 +288,7 @@ def messy() -> openpyxl.Workbook:
             None,
             None,
             None,
-            "UA2",
+            world.other_unit,
             None,
             16,
         ],
@@ -279,10 +299,10 @@ def messy() -> openpyxl.Workbook:
             id_number(rng, date(1986, 1, 1)),
             None,
             "中共党员",
-            "A2",
+            world.other_branch,
             "2010-01-01",
             "2011-01-01",
-            "UA2",
+            world.other_unit,
             "干事",
             17,
         ],
@@ -295,7 +315,7 @@ def messy() -> openpyxl.Workbook:
             None,
             "2010-02-01",
             "2011-02-01",
-            "UA2",
+            world.other_unit,
             None,
             18,
         ],
@@ -455,10 +475,10 @@ def mac_1904() -> openpyxl.Workbook:
 
 def entity_bomb() -> bytes:
     """A workbook whose sheet XML declares nested entities (billion laughs)."""
-    source = HERE / "clean_small.tmp.xlsx"
+    source = FIXTURES / "clean_small.tmp.xlsx"
     book = clean(count=2, seed=5)
     book.save(source)
-    target = HERE / "entity_bomb.xlsx.tmp"
+    target = FIXTURES / "entity_bomb.xlsx.tmp"
     with (
         zipfile.ZipFile(source) as original,
         zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bomb,
@@ -478,14 +498,49 @@ def entity_bomb() -> bytes:
     return blob
 
 
-def main() -> None:
-    messy().save(HERE / "messy.xlsx")
-    clean().save(HERE / "clean_2000.xlsx")
-    (HERE / "gbk.csv").write_bytes(gbk_csv())
-    mac_1904().save(HERE / "mac_1904.xlsx")
-    (HERE / "entity_bomb.xlsx").write_bytes(entity_bomb())
-    (HERE / "not_a_workbook.xlsx").write_bytes(b"<!DOCTYPE html><html><body>hello</body></html>")
-    (HERE / "old_format.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+def demo_world() -> World | None:
+    """The demo organisation's counterpart of the cast's world: its first company committee
+    with two of its branches (and the departments they are built on), and a branch elsewhere."""
+    from ronghe.orgs.models import PartyOrg
+
+    names = dict(PartyOrg.objects.values_list("path", "name"))
+    for committee in PartyOrg.objects.filter(kind=PartyOrg.Kind.COMMITTEE, depth=2):
+        branches = [
+            branch
+            for branch in PartyOrg.objects.filter(
+                kind=PartyOrg.Kind.BRANCH, path__startswith=committee.path, closed_on__isnull=True
+            ).prefetch_related("units")
+            if branch.units.all()
+        ][:2]
+        outside = PartyOrg.objects.filter(kind=PartyOrg.Kind.BRANCH).exclude(
+            path__startswith=committee.path
+        )
+        if len(branches) == 2 and outside.exists():
+            first, second = branches
+            return World(
+                committee=committee.name,
+                branch=first.org_code,
+                branch_path="/".join(
+                    names[first.path[:end]] for end in range(4, len(first.path) + 1, 4)
+                ),
+                other_branch=second.org_code,
+                outside_branch=outside.first().org_code,  # type: ignore[union-attr]
+                unit=first.units.all()[0].org_code,
+                other_unit=second.units.all()[0].org_code,
+            )
+    return None
+
+
+def main(directory: Path = FIXTURES) -> None:
+    messy().save(directory / "messy.xlsx")
+    clean().save(directory / "clean_2000.xlsx")
+    (directory / "gbk.csv").write_bytes(gbk_csv())
+    mac_1904().save(directory / "mac_1904.xlsx")
+    (directory / "entity_bomb.xlsx").write_bytes(entity_bomb())
+    (directory / "not_a_workbook.xlsx").write_bytes(
+        b"<!DOCTYPE html><html><body>hello</body></html>"
+    )
+    (directory / "old_format.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
 
 
 if __name__ == "__main__":
