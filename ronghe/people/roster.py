@@ -7,6 +7,7 @@ export writes exactly these headers and formats, so exported files import unchan
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -186,10 +187,10 @@ def parse_choice(value: Any, table: Mapping[str, str], labels: Mapping[Any, str]
 # --- dates -------------------------------------------------------------------------------
 
 _FULL_DATE = re.compile(
-    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+    r"^(\d{4}) ?[-/.年] ?(\d{1,2}) ?[-/.月] ?(\d{1,2}) ?日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
+_MONTH = re.compile(r"^(\d{4}) ?[-/.年] ?(\d{1,2}) ?月?$")
 _SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
 FIRST_REAL_SERIAL = 61  # serial 60 is Lotus's 29 February 1900, which never existed
 
@@ -205,8 +206,12 @@ def parse_date(
     if isinstance(value, bool):
         raise _unrecognised_date(value)
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise _unrecognised_date(value)
         return _parse_number_date(value, epoch, allow_month)
-    text = clean_code(value)
+    # NFKC (full-width digits), no invisible characters, single spaces: the space between a
+    # date and its time must stay, or `2000-1-1 00:00` would read as day 100.
+    text = " ".join(unicodedata.normalize("NFKC", clean_text(value)).split())
     if _SERIAL.match(text):
         return _from_serial(float(text), epoch), DatePrecision.DAY
     for pattern in (_FULL_DATE, _COMPACT_DATE):
