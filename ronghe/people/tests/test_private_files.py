@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -30,10 +31,8 @@ def age(path: Path, hours: float) -> None:
 @pytest.mark.req("F-2")
 def test_an_import_leaves_no_file_behind_whether_it_succeeds_or_fails(cast, private_dir):
     for name in ("gbk.csv", "old_format.xls"):
-        try:
+        with contextlib.suppress(SystemExit):  # the unreadable file exits with status 2
             call_command("import_roster", str(ROSTERS / name), "--org", "A1")
-        except SystemExit:
-            pass
     assert not list((private_dir / "uploads").iterdir())
     assert {batch.status for batch in ImportBatch.objects.all()} == {
         ImportBatch.Status.COMMITTED,
