@@ -8,4 +8,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("audit/export/", views.audit_export, name="audit_export"),
 ]

@@ -10,6 +10,7 @@ def _tree_urls(prefix: str, tree: str) -> list:
     return [
         path(f"{prefix}/", views.tree_page, kw, name=f"{tree}_tree"),
         path(f"{prefix}/new/", views.node_create_view, kw, name=f"{tree}_create"),
+        path(f"{prefix}/export/", views.tree_export, kw, name=f"{tree}_export"),
         path(f"{prefix}/<uuid:code>/", views.node_detail, kw, name=f"{tree}_detail"),
         path(f"{prefix}/<uuid:code>/children/", views.node_children, kw, name=f"{tree}_children"),
         path(f"{prefix}/<uuid:code>/edit/", views.node_edit, kw, name=f"{tree}_edit"),

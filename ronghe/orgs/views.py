@@ -9,12 +9,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ronghe.core import audit
 from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
+from ronghe.core.downloads import xlsx_download
 from ronghe.orgs import services
 from ronghe.orgs.forms import MoveForm, PartyOrgForm, UnitForm
 from ronghe.orgs.models import PartyOrg, Unit
@@ -88,6 +92,60 @@ def tree_page(request: HttpRequest, tree: str) -> HttpResponse:
             "q": query,
         },
     )
+
+
+def tree_export(request: HttpRequest, tree: str) -> HttpResponseBase:
+    """The tree as a list: every node the user can see (or the search's matches), with its
+    full path, so the file says what the page can show."""
+    spec = TREES[tree]
+    require_cap(request.user, Cap.READ_ORGS)
+    nodes = spec.model.objects.visible_to(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        nodes = nodes.filter(Q(name__contains=query) | Q(org_code__icontains=query))
+    names = dict(spec.model.objects.values_list("path", "name"))
+    related = "units" if spec.model is PartyOrg else "party_orgs"
+    rows = (_export_row(node, names, related) for node in nodes.prefetch_related(related))
+    header = [
+        "组织代码",
+        "名称",
+        "类型",
+        "完整路径",
+        "对应组织",
+        "成立日期",
+        "任期开始",
+        "任期（年）",
+        "撤销日期",
+    ]
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response, count = xlsx_download(
+        f"{spec.title}-{stamp}.xlsx", header, rows, title=str(spec.title)
+    )
+    audit.record(
+        audit.Action.EXPORT,
+        actor=request.user,
+        object_type=spec.model._meta.label_lower,
+        object_repr=str(spec.title),
+        after={"rows": count, "q": query},
+    )
+    return response
+
+
+def _export_row(node: Any, names: dict[str, str], related: str) -> list[Any]:
+    step = node.steplen
+    path = "/".join(names.get(node.path[:end], "") for end in range(step, len(node.path) + 1, step))
+    mapped = "、".join(other.org_code for other in getattr(node, related).all())
+    return [
+        node.org_code,
+        node.name,
+        node.get_kind_display(),
+        path,
+        mapped,
+        getattr(node, "established_on", None),
+        getattr(node, "term_started_on", None),
+        getattr(node, "term_years", None),
+        node.closed_on,
+    ]
 
 
 def _children_q(parents: list[Any]) -> Q:

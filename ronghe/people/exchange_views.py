@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from ronghe.core import audit, private_files
 from ronghe.core.access import Cap, require_cap
+from ronghe.core.downloads import private_download
 from ronghe.core.spreadsheets import write_xlsx
 from ronghe.people import exports, imports, listing
 from ronghe.people.import_forms import RosterUploadForm
@@ -31,17 +32,6 @@ from ronghe.people.models import ExportRequest, ImportBatch
 Status = ImportBatch.Status
 RUNNING = (Status.UPLOADED, Status.VALIDATING, Status.COMMITTING)
 SHOWN_ERRORS = 200
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _private_download(kind: str, name: str, filename: str) -> FileResponse:
-    path = private_files.path_of(kind, name)
-    if not path.exists():
-        raise Http404
-    handle = path.open("rb")
-    if kind == "exports":
-        path.unlink()  # one download per generated export; the open handle still reads it
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -107,7 +97,7 @@ def import_errors(request: HttpRequest, code: Any) -> HttpResponseBase:
         raise Http404
     audit.record(audit.Action.EXPORT, actor=request.user, obj=batch, message="import error report")
     stem = batch.filename.rsplit(".", 1)[0]
-    return _private_download("reports", batch.error_file, f"{stem}-错误原因.xlsx")
+    return private_download("reports", batch.error_file, f"{stem}-错误原因.xlsx")
 
 
 @never_cache
@@ -116,7 +106,7 @@ def import_template(request: HttpRequest) -> HttpResponseBase:
     require_cap(request.user, Cap.WRITE_PEOPLE)
     target = private_files.path_of("exports", private_files.new_name(".xlsx"))
     write_xlsx(target, exports.HEADER, [], title="名册", text_columns=exports.TEXT_INDEXES)
-    return _private_download("exports", target.name, "名册模板.xlsx")
+    return private_download("exports", target.name, "名册模板.xlsx")
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -140,7 +130,7 @@ def roster_export(request: HttpRequest) -> HttpResponseBase:
             },
         )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return _private_download("exports", path.name, f"名册-{stamp}.xlsx")
+    return private_download("exports", path.name, f"名册-{stamp}.xlsx")
 
 
 @require_POST
@@ -206,4 +196,4 @@ def export_download(request: HttpRequest, code: Any) -> HttpResponseBase:
     export = _request_for(request.user, code)
     path, _count = exports.approved_file(export, request.user)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return _private_download("exports", path.name, f"名册-{stamp}.xlsx")
+    return private_download("exports", path.name, f"名册-{stamp}.xlsx")
