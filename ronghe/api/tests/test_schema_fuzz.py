@@ -10,6 +10,7 @@ codes of real objects, and half the new people sent are made coherent enough to 
 from __future__ import annotations
 
 import json
+import os
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -22,24 +23,73 @@ import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from django.test import Client
+from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.openapi.checks import JsonSchemaError
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from ronghe.accounts import tokens
 from ronghe.demo import names
 from ronghe.orgs.models import PartyOrg
-from ronghe.people import exports
+from ronghe.people import exports, imports
+from ronghe.people.models import ImportBatch
 from ronghe.testing import Cast
 from ronghe.wsgi import application
 
 pytestmark = pytest.mark.req("H-1")
 
 ROSTERS = Path(__file__).parents[2] / "people" / "tests" / "rosters"
-UUID_PATH = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+# Known bugs in the published schema, found by this test (app code to fix, see each reason).
+# ninja names a component after the class, so two enums both called `Status` (ImportBatch's,
+# ExportRequest's) or `Kind` (PartyOrg's, Unit's) share one name and one of them wins: ImportOut
+# and PartyOrgOut then point at the other enum and every real answer of theirs breaks the schema.
+# The fuzzing forgives exactly that mismatch on those operations (a real value of the model's
+# enum at that field) so that it keeps looking for anything else there; the strict xfail test
+# at the end shows each bug directly and turns red once it is fixed, to drop the entry.
+ENUM_CLASH = (
+    "two enums share the component name {name!r}: {field} points at {other}'s values "
+    "and every real answer breaks the schema"
+)
+KNOWN_BUGS: dict[str, tuple[str, str, set[str]]] = {  # operation: (reason, field, real values)
+    **{
+        operation: (
+            ENUM_CLASH.format(
+                name="Status", field="ImportOut.status", other="ExportRequest.Status"
+            ),
+            "status",
+            set(ImportBatch.Status.values),
+        )
+        for operation in (
+            "POST /api/v1/people/imports",
+            "GET /api/v1/people/imports/{code}",
+            "POST /api/v1/people/imports/{code}/commit",
+        )
+    },
+    **{
+        operation: (
+            ENUM_CLASH.format(name="Kind", field="PartyOrgOut.kind", other="Unit.Kind"),
+            "kind",
+            set(PartyOrg.Kind.values),
+        )
+        for operation in ("GET /api/v1/orgs", "GET /api/v1/orgs/{code}")
+    },
+}
+
+
+def is_known_bug(label: str, failure: Any) -> bool:
+    """Whether a failure is exactly the known mismatch of that operation."""
+    if label not in KNOWN_BUGS or not isinstance(failure, JsonSchemaError):
+        return False
+    _reason, name, values = KNOWN_BUGS[label]
+    path = list(failure.instance_path)
+    return bool(path) and path[-1] == name and failure.instance in values
 
 
 @dataclass
@@ -69,7 +119,9 @@ def world(request: pytest.FixtureRequest, cast: Cast, settings: Any, tmp_path: P
     pending = exports.request_export(user, QueryDict(), reason="fuzz")
     approved = exports.request_export(user, QueryDict(), reason="fuzz")
     exports.decide(approved, by=cast.users["leader"], approve=True)
-    branches = [o for o in cast.orgs.values() if o.kind in (PartyOrg.Kind.BRANCH, "group")]
+    branches = [
+        o for o in cast.orgs.values() if o.kind in (PartyOrg.Kind.BRANCH, PartyOrg.Kind.GROUP)
+    ]
     return World(
         headers=headers,
         codes={
@@ -77,6 +129,7 @@ def world(request: pytest.FixtureRequest, cast: Cast, settings: Any, tmp_path: P
             "orgs": [str(o.code) for o in cast.orgs.values()],
             "branches": [str(o.code) for o in branches],
             "units": [str(u.code) for u in cast.units.values()],
+            "targets": [str(o.code) for o in imports.target_orgs_for(user)],
             "imports": batches,
             "exports": [str(pending.code), str(approved.code)],
         },
@@ -106,7 +159,7 @@ KINDS = {  # the collection a path's `{code}` belongs to
 def coherent_person(body: dict[str, Any], world: World) -> None:
     """Turn a generated new person into one the form's rules can accept."""
     rng = random.Random(json.dumps(body, sort_keys=True, default=str))
-    gender = body.get("gender") if body.get("gender") in ("male", "female") else "male"
+    gender = "female" if body.get("gender") == "female" else "male"
     born = date(1950, 1, 1) + timedelta(days=rng.randrange(18_000))
     status = body.get("political_status") or "non_member"
     member = status in ("probationary", "full_member")
@@ -118,7 +171,7 @@ def coherent_person(body: dict[str, Any], world: World) -> None:
         phone=f"139{rng.randrange(10**8):08d}",
         political_status=status,
         joined_on=joined.isoformat() if joined else None,
-        full_member_on=joined.replace(year=joined.year + 1).isoformat()
+        full_member_on=(joined + timedelta(days=400)).isoformat()
         if joined and status == "full_member"
         else None,
         party_org=rng.choice(world.codes["branches"]) if member else body.get("party_org"),
@@ -133,8 +186,10 @@ def aim(case: Any, world: World) -> None:
         kind = next(kind for prefix, kind in KINDS.items() if path.startswith(prefix))
         case.path_parameters["code"] = real(case.path_parameters["code"], world.codes[kind])
     body = case.body if isinstance(case.body, dict) else None
+    # An upload's `org` must be one the persona may file into for the upload to go through.
+    org_kind = "targets" if path == "/api/v1/people/imports" else "orgs"
     for where in (case.query, body):
-        for key, kind in (("org", "orgs"), ("party_org", "branches"), ("unit", "units")):
+        for key, kind in (("org", org_kind), ("party_org", "branches"), ("unit", "units")):
             if where and isinstance(where.get(key), str):
                 where[key] = real(where[key], world.codes[kind])
     positive = case.meta is None or not case.meta.generation.mode.is_negative
@@ -165,8 +220,6 @@ def documented_or_api_error_status(ctx: Any, response: Any, case: Any) -> None:
 
 def url_resolved(case: Any) -> bool:
     """Whether the request URL matches one of the API's routes at all."""
-    from django.urls import Resolver404, resolve
-
     try:
         resolve(case.formatted_path)
     except Resolver404:
@@ -211,33 +264,103 @@ CHECKS = [
 ]
 
 
+# A bounded, repeatable run by default (15 examples an operation, the same ones every time);
+# RONGHE_FUZZ_EXAMPLES=200 explores further with fresh random cases, e.g. before a release.
+EXAMPLES = int(os.environ.get("RONGHE_FUZZ_EXAMPLES", "15"))
+
+
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=15,
+    max_examples=EXAMPLES,
+    derandomize="RONGHE_FUZZ_EXAMPLES" not in os.environ,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_the_api_answers_by_its_schema(case: Any, world: World) -> None:
     aim(case, world)
     response = case.call(headers=world.headers)
-    import os
+    try:
+        case.validate_response(response, checks=CHECKS, headers=world.headers)
+    except FailureGroup as found:
+        others = [
+            failure
+            for failure in found.exceptions
+            if not is_known_bug(case.operation.label, failure)
+        ]
+        if others:
+            raise FailureGroup(others, str(found)) from None
 
-    if os.environ.get("FUZZ_LOG"):
-        with open(os.environ["FUZZ_LOG"], "a") as log:
-            log.write(
-                json.dumps(
-                    [
-                        case.operation.label,
-                        case.meta.phase.name.value if case.meta else None,
-                        str(case.meta.generation.mode) if case.meta else None,
-                        case.method,
-                        case.formatted_path,
-                        response.status_code,
-                        response.headers.get("content-type"),
-                        response.content[:150].decode("utf-8", "replace"),
-                    ],
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-    case.validate_response(response, checks=CHECKS, headers=world.headers)
+
+@pytest.mark.parametrize("world", ["party_admin"], indirect=True)
+@pytest.mark.parametrize(
+    "label",
+    [
+        pytest.param(
+            label, marks=pytest.mark.xfail(strict=True, raises=JsonSchemaError, reason=reason)
+        )
+        for label, (reason, _name, _values) in KNOWN_BUGS.items()
+    ],
+)
+def test_known_schema_bugs(label: str, world: World) -> None:
+    method, path = label.split(" ")
+    operation = schema[path][method]
+    imports_, clean = world.codes["imports"], world.codes["imports"][1]
+    arguments: Any = {
+        "POST /api/v1/people/imports": {
+            "body": {"file": (ROSTERS / "gbk.csv").read_bytes(), "org": world.codes["targets"][0]},
+            "media_type": "multipart/form-data",
+        },
+        "GET /api/v1/people/imports/{code}": {"path_parameters": {"code": imports_[0]}},
+        "POST /api/v1/people/imports/{code}/commit": {"path_parameters": {"code": clean}},
+        "GET /api/v1/orgs": {},
+        "GET /api/v1/orgs/{code}": {"path_parameters": {"code": world.codes["orgs"][0]}},
+    }[label]
+    response = operation.Case(**arguments).call(headers=world.headers)
+    assert 200 <= response.status_code < 300, response.text
+    try:
+        operation.validate_response(response)
+    except FailureGroup as found:
+        assert all(is_known_bug(label, failure) for failure in found.exceptions), str(found)
+        raise found.exceptions[0] from None
+    except JsonSchemaError as failure:
+        assert is_known_bug(label, failure), str(failure)
+        raise
+
+
+# --- server errors the fuzzing found (app code to fix) ---------------------------------------
+
+CONTROL_CHARACTERS = (
+    "openpyxl refuses control characters (ILLEGAL_CHARACTERS_RE) in a cell and nothing strips "
+    "them before writing a workbook"
+)
+
+
+@pytest.mark.parametrize("world", ["secretary"], indirect=True)
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=CONTROL_CHARACTERS)
+def test_a_file_with_control_characters_is_reported_not_a_500(world: World) -> None:
+    """Found by the fuzzing: the annotated error file of a CSV whose cells hold control
+    characters cannot be written (imports._annotate_csv → spreadsheets.write_xlsx)."""
+    operation = schema["/api/v1/people/imports"]["POST"]
+    upload: Any = {"file": b"\x12\x11\x1e", "org": world.codes["targets"][0]}
+    case = operation.Case(
+        body=upload,
+        media_type="multipart/form-data",
+    )
+    response = case.call(headers=world.headers)
+    assert response.status_code in (202, 422), response.status_code
+
+
+@pytest.mark.parametrize("world", ["party_admin"], indirect=True)
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=CONTROL_CHARACTERS)
+def test_a_control_character_in_a_record_does_not_break_the_export(world: World) -> None:
+    """PATCH takes a control character in a text field; from then on every export whose rows
+    include that person answers 500 (exports.write_roster → spreadsheets.write_xlsx)."""
+    patch = schema["/api/v1/people/{code}"]["PATCH"].Case(
+        path_parameters={"code": world.codes["people"][0]}, body={"post": "x\x12y"}
+    )
+    changed = patch.call(headers=world.headers)
+    export = schema["/api/v1/people/export.xlsx"]["GET"].Case().call(headers=world.headers)
+    assert changed.status_code == 422 or export.status_code == 200, (
+        changed.status_code,
+        export.status_code,
+    )
