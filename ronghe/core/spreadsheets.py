@@ -27,6 +27,7 @@ from typing import IO, Any
 import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import WINDOWS_EPOCH
 
@@ -277,10 +278,13 @@ def _formulas_without_value(path: Path, title: str) -> set[tuple[int, int]]:
 
 
 def escape_cell(value: Any) -> Any:
-    """Text that Excel would run as a formula becomes literal text (SECURITY.md I-6)."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    """Text that Excel would run as a formula becomes literal text (SECURITY.md I-6); control
+    characters, which the xlsx format cannot hold, are dropped."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_TRIGGERS):
+        value = "'" + value
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
 def unescape_cell(value: Any) -> Any:

@@ -19,7 +19,9 @@ class PartyOrgOut(Schema):
     code: UUID
     org_code: str
     name: str
-    kind: PartyOrg.Kind
+    # A plain string with its values: `PartyOrg.Kind` and `Unit.Kind` would share one OpenAPI
+    # component named `Kind`.
+    kind: str = Field(..., json_schema_extra={"enum": list(PartyOrg.Kind.values)})
     depth: int
     path: str
     established_on: date | None
@@ -38,7 +40,7 @@ class UnitOut(Schema):
     code: UUID
     org_code: str
     name: str
-    kind: Unit.Kind
+    kind: str = Field(..., json_schema_extra={"enum": list(Unit.Kind.values)})
     depth: int
     path: str
     closed_on: date | None

@@ -234,7 +234,9 @@ class RowErrorOut(Schema):
 
 class ImportOut(Schema):
     code: UUID
-    status: ImportBatch.Status
+    # Plain strings with their values listed: two enums both named `Status` would share one
+    # OpenAPI component, and the schema would promise the wrong values.
+    status: str = Field(..., json_schema_extra={"enum": list(ImportBatch.Status.values)})
     filename: str
     party_org: PlaceOut
     update_existing: bool
@@ -338,7 +340,7 @@ class ExportRequestIn(PeopleFilter):
 
 class ExportRequestOut(Schema):
     code: UUID
-    status: ExportRequest.Status
+    status: str = Field(..., json_schema_extra={"enum": list(ExportRequest.Status.values)})
     row_count: int
     reason: str
     party_org: PlaceOut

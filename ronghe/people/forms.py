@@ -15,7 +15,7 @@ from ronghe.core import crypto
 from ronghe.core.access import Cap, reach_of
 from ronghe.core.forms import DateInput
 from ronghe.orgs.models import PartyOrg, Unit
-from ronghe.people import identity, rules
+from ronghe.people import identity, roster, rules
 from ronghe.people.models import DatePrecision, Person
 
 
@@ -88,9 +88,15 @@ class PersonForm(forms.ModelForm):
             }
 
     def clean_name(self) -> str:
-        # Names keep their characters; only the middle-dot variants of minority names unify.
-        name = " ".join(self.cleaned_data["name"].split())
-        return name.replace("•", "·").replace("・", "·")
+        # Names keep their characters; control characters go, and the middle-dot variants of
+        # minority names unify (the importer's rule, roster.clean_name).
+        name = roster.clean_name(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError(_("Enter the name."), code="required")
+        return name
+
+    def clean_post(self) -> str:
+        return roster.clean_text(self.cleaned_data.get("post", ""))
 
     def clean_id_number(self) -> str:
         raw = self.cleaned_data.get("id_number", "")

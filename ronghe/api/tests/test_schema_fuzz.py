@@ -27,15 +27,12 @@ from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
-from schemathesis.openapi.checks import JsonSchemaError
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from ronghe.accounts import tokens
 from ronghe.demo import names
 from ronghe.orgs.models import PartyOrg
 from ronghe.people import exports, imports
-from ronghe.people.models import ImportBatch
 from ronghe.testing import Cast
 from ronghe.wsgi import application
 
@@ -44,52 +41,6 @@ pytestmark = pytest.mark.req("H-1")
 ROSTERS = Path(__file__).parents[2] / "people" / "tests" / "rosters"
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
-
-
-# Known bugs in the published schema, found by this test (app code to fix, see each reason).
-# ninja names a component after the class, so two enums both called `Status` (ImportBatch's,
-# ExportRequest's) or `Kind` (PartyOrg's, Unit's) share one name and one of them wins: ImportOut
-# and PartyOrgOut then point at the other enum and every real answer of theirs breaks the schema.
-# The fuzzing forgives exactly that mismatch on those operations (a real value of the model's
-# enum at that field) so that it keeps looking for anything else there; the strict xfail test
-# at the end shows each bug directly and turns red once it is fixed, to drop the entry.
-ENUM_CLASH = (
-    "two enums share the component name {name!r}: {field} points at {other}'s values "
-    "and every real answer breaks the schema"
-)
-KNOWN_BUGS: dict[str, tuple[str, str, set[str]]] = {  # operation: (reason, field, real values)
-    **{
-        operation: (
-            ENUM_CLASH.format(
-                name="Status", field="ImportOut.status", other="ExportRequest.Status"
-            ),
-            "status",
-            set(ImportBatch.Status.values),
-        )
-        for operation in (
-            "POST /api/v1/people/imports",
-            "GET /api/v1/people/imports/{code}",
-            "POST /api/v1/people/imports/{code}/commit",
-        )
-    },
-    **{
-        operation: (
-            ENUM_CLASH.format(name="Kind", field="PartyOrgOut.kind", other="Unit.Kind"),
-            "kind",
-            set(PartyOrg.Kind.values),
-        )
-        for operation in ("GET /api/v1/orgs", "GET /api/v1/orgs/{code}")
-    },
-}
-
-
-def is_known_bug(label: str, failure: Any) -> bool:
-    """Whether a failure is exactly the known mismatch of that operation."""
-    if label not in KNOWN_BUGS or not isinstance(failure, JsonSchemaError):
-        return False
-    _reason, name, values = KNOWN_BUGS[label]
-    path = list(failure.instance_path)
-    return bool(path) and path[-1] == name and failure.instance in values
 
 
 @dataclass
@@ -279,67 +230,18 @@ EXAMPLES = int(os.environ.get("RONGHE_FUZZ_EXAMPLES", "15"))
 def test_the_api_answers_by_its_schema(case: Any, world: World) -> None:
     aim(case, world)
     response = case.call(headers=world.headers)
-    try:
-        case.validate_response(response, checks=CHECKS, headers=world.headers)
-    except FailureGroup as found:
-        others = [
-            failure
-            for failure in found.exceptions
-            if not is_known_bug(case.operation.label, failure)
-        ]
-        if others:
-            raise FailureGroup(others, str(found)) from None
+    case.validate_response(response, checks=CHECKS, headers=world.headers)
 
 
-@pytest.mark.parametrize("world", ["party_admin"], indirect=True)
-@pytest.mark.parametrize(
-    "label",
-    [
-        pytest.param(
-            label, marks=pytest.mark.xfail(strict=True, raises=JsonSchemaError, reason=reason)
-        )
-        for label, (reason, _name, _values) in KNOWN_BUGS.items()
-    ],
-)
-def test_known_schema_bugs(label: str, world: World) -> None:
-    method, path = label.split(" ")
-    operation = schema[path][method]
-    imports_, clean = world.codes["imports"], world.codes["imports"][1]
-    arguments: Any = {
-        "POST /api/v1/people/imports": {
-            "body": {"file": (ROSTERS / "gbk.csv").read_bytes(), "org": world.codes["targets"][0]},
-            "media_type": "multipart/form-data",
-        },
-        "GET /api/v1/people/imports/{code}": {"path_parameters": {"code": imports_[0]}},
-        "POST /api/v1/people/imports/{code}/commit": {"path_parameters": {"code": clean}},
-        "GET /api/v1/orgs": {},
-        "GET /api/v1/orgs/{code}": {"path_parameters": {"code": world.codes["orgs"][0]}},
-    }[label]
-    response = operation.Case(**arguments).call(headers=world.headers)
-    assert 200 <= response.status_code < 300, response.text
-    try:
-        operation.validate_response(response)
-    except FailureGroup as found:
-        assert all(is_known_bug(label, failure) for failure in found.exceptions), str(found)
-        raise found.exceptions[0] from None
-    except JsonSchemaError as failure:
-        assert is_known_bug(label, failure), str(failure)
-        raise
-
-
-# --- server errors the fuzzing found (app code to fix) ---------------------------------------
-
-CONTROL_CHARACTERS = (
-    "openpyxl refuses control characters (ILLEGAL_CHARACTERS_RE) in a cell and nothing strips "
-    "them before writing a workbook"
-)
+# --- server errors the fuzzing once found, kept as regressions ------------------------------
+# The OpenAPI schema once named two enums `Status` (and two `Kind`), so ImportOut and
+# PartyOrgOut promised the other enum's values; the fuzzing above now checks those answers.
 
 
 @pytest.mark.parametrize("world", ["secretary"], indirect=True)
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=CONTROL_CHARACTERS)
 def test_a_file_with_control_characters_is_reported_not_a_500(world: World) -> None:
     """Found by the fuzzing: the annotated error file of a CSV whose cells hold control
-    characters cannot be written (imports._annotate_csv → spreadsheets.write_xlsx)."""
+    characters could not be written; `escape_cell` now drops them."""
     operation = schema["/api/v1/people/imports"]["POST"]
     upload: Any = {"file": b"\x12\x11\x1e", "org": world.codes["targets"][0]}
     case = operation.Case(
@@ -351,10 +253,9 @@ def test_a_file_with_control_characters_is_reported_not_a_500(world: World) -> N
 
 
 @pytest.mark.parametrize("world", ["party_admin"], indirect=True)
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=CONTROL_CHARACTERS)
 def test_a_control_character_in_a_record_does_not_break_the_export(world: World) -> None:
-    """PATCH takes a control character in a text field; from then on every export whose rows
-    include that person answers 500 (exports.write_roster → spreadsheets.write_xlsx)."""
+    """Found by the fuzzing: PATCH took a control character in a text field and every export
+    of that person then failed. The form now drops control characters, the writer too."""
     patch = schema["/api/v1/people/{code}"]["PATCH"].Case(
         path_parameters={"code": world.codes["people"][0]}, body={"post": "x\x12y"}
     )
