@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/tokens/", views.token_list, name="token_list"),
     path("accounts/tokens/<uuid:code>/revoke/", views.token_revoke_view, name="token_revoke"),
     path("manage/accounts/", views.user_list, name="user_list"),
+    path("manage/accounts/export/", views.user_export, name="user_export"),
     path("manage/accounts/new/", views.user_create, name="user_create"),
     path("manage/accounts/<uuid:code>/", views.user_detail, name="user_detail"),
     path("manage/accounts/<uuid:code>/<str:action>/", views.user_action, name="user_action"),

@@ -66,3 +66,12 @@ def test_only_the_auditor_exports_the_trail_and_the_filters_apply(cast, tmp_path
     )
     assert len(rows) == 2 and rows[1][1] == "secretary"
     assert AuditEvent.objects.filter(action="export", actor_username="auditor").count() == 1
+
+
+def test_only_the_system_administrator_exports_the_accounts(cast, tmp_path):
+    assert cast.client("party_admin").get(reverse("accounts:user_export")).status_code == 403
+    rows = sheet_rows(
+        cast.client("sysadmin").get(reverse("accounts:user_export"), {"q": "secre"}), tmp_path
+    )
+    assert [row[0] for row in rows[1:]] == ["secretary"]
+    assert rows[1][4] == "否"  # no authenticator yet
