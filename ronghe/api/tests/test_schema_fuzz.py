@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.http import QueryDict
 from django.test import Client
 from django.urls import Resolver404, resolve
@@ -40,7 +42,25 @@ pytestmark = pytest.mark.req("H-1")
 
 ROSTERS = Path(__file__).parents[2] / "people" / "tests" / "rosters"
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+def keeping_the_test_connection(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The WSGI application, minus its end-of-request handler that closes the database
+    connection — on PostgreSQL the very connection holding the test's transaction. Django's
+    own test client unhooks that handler around each request in the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = application(environ, start_response)
+        try:
+            return list(response)
+        finally:
+            response.close()  # type: ignore[attr-defined]
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", keeping_the_test_connection)
 
 
 @dataclass
