@@ -3,9 +3,14 @@
 Uses its own database (never the demo's or production's): by default
 `postgres://postgres@127.0.0.1:5432/ronghe_bench`, created if missing; override with
 `--database-url` or `RONGHE_BENCH_DATABASE_URL`, or use `--sqlite` for an embedded file in
-bench/out/. Migrates, generates the data once (bench/data.py), then runs the roster benchmark
-(bench/roster.py) for `--rounds` rounds and writes bench/out/roster.json (plus a timestamped
-copy) and prints a table. Exit status 1 when a target is missed.
+bench/out/. Migrates, generates the data once (bench/data.py), then runs the suites `--suite`
+names (default: both):
+
+- `roster`: list and search (bench/roster.py) for `--rounds` rounds → bench/out/roster.json;
+- `exchange`: 100,000-row roster import and export (bench/exchange.py) for `--exchange-rounds`
+  rounds → bench/out/exchange.json.
+
+Each writes a timestamped copy too and prints a table. Exit status 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -48,6 +53,46 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--wait", type=int, default=900, help="longest wait for --max-load, s")
     parser.add_argument("--generate-only", action="store_true", help="build the data and stop")
+    parser.add_argument(
+        "--suite", choices=("all", "roster", "exchange"), default="all", help="what to measure"
+    )
+    parser.add_argument(
+        "--exchange-rounds",
+        type=int,
+        default=2,
+        help="import and export rounds (median taken); each import leaves 100,000 audit rows",
+    )
+    parser.add_argument(
+        "--exchange-rows", type=int, default=100_000, help="rows of the imported roster"
+    )
+    parser.add_argument(
+        "--profile-import",
+        action="store_true",
+        help="one more import under cProfile (not counted) → bench/out/exchange-profile.txt",
+    )
+    parser.add_argument(
+        "--breakdown-import",
+        action="store_true",
+        help="time the import's steps one by one (writes rolled back, not counted)",
+    )
+    parser.add_argument(
+        "--breakdown-export",
+        action="store_true",
+        help="time where the export's rows come from, PostgreSQL JIT on and off (not counted)",
+    )
+    parser.add_argument(
+        "--console-import",
+        action="store_true",
+        help="once more through `manage.py import_roster` (not counted; 100,000 more audit rows)",
+    )
+    parser.add_argument(
+        "--no-export", action="store_true", help="exchange suite: measure the import only"
+    )
+    parser.add_argument(
+        "--no-import",
+        action="store_true",
+        help="exchange suite: measure the export only (no people or audit rows are written)",
+    )
     return parser.parse_args(argv)
 
 
@@ -159,11 +204,16 @@ def main(argv: list[str]) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import roster
+    from bench import exchange
 
     print(f"Database {data.database_label()}: migrating …")
     migrate()
     call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: hashed names
+
+    leftovers = exchange.leftovers()  # an import round that died before deleting its people
+    if leftovers:
+        print(f"Deleting {leftovers:,} people left by an interrupted exchange run …")
+        exchange.cleanup(exchange.places())
 
     generation_s = None
     if not data.is_generated():
@@ -179,6 +229,38 @@ def main(argv: list[str]) -> int:
     print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     if args.generate_only:
         return 0
+
+    context = {
+        "machine": machine(),
+        "database": {"url": data.database_label(), **database_info()},
+        "data": {
+            **counts,
+            "generation_s": generation_s,
+            "companies": data.COMPANIES,
+            "departments_per_company": data.DEPARTMENTS,
+            "people_per_branch": list(data.PEOPLE_PER_BRANCH),
+            "seed": data.SEED,
+        },
+    }
+    ok = True
+    if args.suite in ("all", "roster"):
+        ok = run_roster(args, context) and ok
+    if args.suite in ("all", "exchange"):
+        ok = run_exchange(args, context) and ok
+    return 0 if ok else 1
+
+
+def write_report(name: str, report: dict[str, Any], started: datetime) -> str:
+    """bench/out/<name>.json and a timestamped copy; returns the copy's name."""
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    (OUT / f"{name}.json").write_text(text, encoding="utf-8")
+    (OUT / f"{name}-{stamp}.json").write_text(text, encoding="utf-8")
+    return f"{name}-{stamp}.json"
+
+
+def run_roster(args: argparse.Namespace, context: dict[str, Any]) -> bool:
+    from bench import data, roster
 
     users = data.bench_users()
     terms = data.search_terms(users["branch"])
@@ -212,16 +294,7 @@ def main(argv: list[str]) -> int:
         "benchmark": "roster",
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": machine(),
-        "database": {"url": data.database_label(), **database_info()},
-        "data": {
-            **counts,
-            "generation_s": generation_s,
-            "companies": data.COMPANIES,
-            "departments_per_company": data.DEPARTMENTS,
-            "people_per_branch": list(data.PEOPLE_PER_BRANCH),
-            "seed": data.SEED,
-        },
+        **context,
         "users": {
             "party_admin": {"role": "party_admin", "on": users["root"].org_code},
             "secretary": {"role": "secretary", "on": users["branch"].org_code},
@@ -231,17 +304,97 @@ def main(argv: list[str]) -> int:
         "rounds": rounds,
         "summary": summary,
     }
-    stamp = started.strftime("%Y%m%d-%H%M%S")
-    text = json.dumps(report, ensure_ascii=False, indent=2)
-    (OUT / "roster.json").write_text(text, encoding="utf-8")
-    (OUT / f"roster-{stamp}.json").write_text(text, encoding="utf-8")
+    copy = write_report("roster", report, started)
     if args.explain and scenarios:
         (OUT / "roster-explain.txt").write_text(roster.explain(scenarios), encoding="utf-8")
     print(f"\nMedian of {args.rounds} rounds ({args.samples} samples each):")
     print(roster.table(summary))
-    print(f"\nWritten: {OUT / 'roster.json'} and roster-{stamp}.json")
+    print(f"\nWritten: {OUT / 'roster.json'} and {copy}")
     targets = summary["targets"]
-    return 0 if targets["median_le_50ms"] and targets["list_ratio_le_1_2"] else 1
+    return bool(targets["median_le_50ms"] and targets["list_ratio_le_1_2"])
+
+
+def run_exchange(args: argparse.Namespace, context: dict[str, Any]) -> bool:
+    """The 100,000-row roster import and export (bench/exchange.py)."""
+    from bench import exchange
+
+    where = exchange.places()
+    user = exchange.exporter()
+    path = exchange.file_path(args.exchange_rows)
+    started = datetime.now().astimezone()
+    made = None
+    if not path.exists():
+        print(f"Writing {path.name} ({args.exchange_rows:,} rows, openpyxl write-only) …")
+        made = exchange.make_file(path, args.exchange_rows, where)
+        print(f"  {made['bytes'] / 1e6:.1f} MB in {made['generation_s']} s")
+    print(
+        f"Import of {path.name} into {where['branch'].org_code} ({where['branch'].name});"
+        f" export as {user.username} (party_admin on the root, may unmask)"
+    )
+    imports: list[dict[str, Any]] = []
+    exports: list[dict[str, Any]] = []
+    for number in range(1, args.exchange_rounds + 1):
+        print(f"Exchange round {number}/{args.exchange_rounds}")
+        if args.max_load is not None:
+            wait_for_quiet(args.max_load, args.wait)
+        if not args.no_import:
+            load_before = os.getloadavg()
+            result = exchange.import_round(path, where)
+            result["loadavg_1min"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+            imports.append(result)
+        if not args.no_export:
+            load_before = os.getloadavg()
+            result = exchange.export_round(user)
+            result["loadavg_1min"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+            exports.append(result)
+    summary = exchange.combine(imports, exports)
+    console = None
+    if args.console_import:
+        print("The console command, once (not counted) …")
+        console = exchange.console_import(path, where)
+    breakdown = None
+    if args.breakdown_import:
+        print("Import step by step (writes rolled back, not counted) …")
+        breakdown = exchange.breakdown_import(path, where)
+    export_breakdown = None
+    if args.breakdown_export:
+        print("Export rows step by step (not counted) …")
+        export_breakdown = exchange.breakdown_export(user)
+    profile = None
+    if args.profile_import:
+        print("Profiled import (not counted) …")
+        profile = exchange.profile_import(path, where)
+        (OUT / "exchange-profile.txt").write_text(profile, encoding="utf-8")
+
+    report = {
+        "benchmark": "exchange",
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        **context,
+        "file": {
+            "name": path.name,
+            "bytes": path.stat().st_size,
+            "rows": args.exchange_rows,
+            "seed": exchange.SEED,
+            "generated_now": made,
+        },
+        "import_into": {"org": where["branch"].org_code, "user": None},
+        "export_as": {"user": user.username, "role": "party_admin", "may_unmask": True},
+        "config": {"rounds": args.exchange_rounds, "rows": args.exchange_rows},
+        "imports": imports,
+        "exports": exports,
+        "summary": summary,
+        "import_breakdown_s": breakdown,
+        "export_breakdown_s": export_breakdown,
+        "console_import": console,
+    }
+    copy = write_report("exchange", report, started)
+    print(f"\nMedian of {args.exchange_rounds} rounds:")
+    print(exchange.table(summary))
+    print(f"\nWritten: {OUT / 'exchange.json'} and {copy}")
+    if profile:
+        print(f"Profile: {OUT / 'exchange-profile.txt'} and exchange-import.prof")
+    return exchange.passed(summary)
 
 
 if __name__ == "__main__":
