@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ronghe.core import audit, private_files
+from ronghe.core import audit, crypto, private_files
 from ronghe.core.access import Cap, reach_of
 from ronghe.core.spreadsheets import write_xlsx
 from ronghe.orgs.models import PartyOrg, Unit
@@ -46,32 +46,60 @@ def _path_names(model: Any) -> dict[str, str]:
     return dict(model.objects.values_list("path", "name"))
 
 
-def _full_path(node: Any, names: dict[str, str]) -> str:
-    if node is None:
-        return ""
-    step = node.steplen
-    return "/".join(names.get(node.path[:end], "") for end in range(step, len(node.path) + 1, step))
+def _full_path(path: str | None, names: dict[str, str]) -> str | None:
+    """`集团党委/甲公司党委/甲一支部` from a tree path (4 characters per level)."""
+    if not path:
+        return None
+    step = PartyOrg.steplen
+    return "/".join(names.get(path[:end], "") for end in range(step, len(path) + 1, step))
+
+
+ROW_FIELDS = (
+    "name",
+    "gender",
+    "id_number_encrypted",
+    "id_number_masked",
+    "birth_date",
+    "phone_encrypted",
+    "phone_masked",
+    "education",
+    "political_status",
+    "party_org__path",
+    "joined_on",
+    "joined_on_precision",
+    "full_member_on",
+    "full_member_on_precision",
+    "unit__path",
+    "post",
+    "may_unmask",
+)
 
 
 def roster_rows(people: Any, *, user: Any) -> Iterator[list[Any]]:
-    """One row per person in the import's columns; full numbers only where `user` may unmask."""
+    """One row per person in the import's columns; full numbers only where `user` may unmask.
+
+    Plain value tuples, not model instances: building three objects per row (person, branch,
+    unit) cost more than writing the workbook (docs/PERFORMANCE.md)."""
     party_names, unit_names = _path_names(PartyOrg), _path_names(Unit)
     unmaskable = Person.objects.unmaskable_by(user).filter(pk=OuterRef("pk"))
-    for person in people.annotate(may_unmask=Exists(unmaskable)).iterator(chunk_size=2000):
-        full = person.may_unmask
+    values = people.annotate(may_unmask=Exists(unmaskable)).values_list(*ROW_FIELDS)
+    for row in values.iterator(chunk_size=2000):
+        (name, gender, id_sealed, id_masked, born, phone_sealed, phone_masked, education,
+         status, party_path, joined, joined_precision, full, full_precision, unit_path, post,
+         may_unmask) = row  # fmt: skip
         yield [
-            person.name,
-            roster.GENDER_LABELS.get(person.gender, ""),
-            person.id_number() if full else person.id_number_masked,
-            _iso(person.birth_date),
-            (person.phone() if full else person.phone_masked) or None,
-            roster.EDUCATION_LABELS.get(person.education, "") or None,
-            roster.STATUS_LABELS.get(person.political_status, ""),
-            _full_path(person.party_org, party_names) or None,
-            format_partial_date(person.joined_on, person.joined_on_precision) or None,
-            format_partial_date(person.full_member_on, person.full_member_on_precision) or None,
-            _full_path(person.unit, unit_names) or None,
-            person.post or None,
+            name,
+            roster.GENDER_LABELS.get(gender, ""),
+            crypto.decrypt(id_sealed) if may_unmask else id_masked,
+            _iso(born),
+            (crypto.decrypt(phone_sealed) if may_unmask and phone_sealed else phone_masked) or None,
+            roster.EDUCATION_LABELS.get(education, "") or None,
+            roster.STATUS_LABELS.get(status, ""),
+            _full_path(party_path, party_names),
+            format_partial_date(joined, joined_precision) or None,
+            format_partial_date(full, full_precision) or None,
+            _full_path(unit_path, unit_names),
+            post or None,
         ]
 
 

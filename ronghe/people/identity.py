@@ -13,7 +13,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"  # indexed by (Σ aᵢ·Wᵢ) mod 11
@@ -138,8 +138,10 @@ def validate_phone(raw: str) -> str:
 
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(initials, full pinyin) in lower case: 张伟强 → ("zwq", "zhangweiqiang")."""
+    # One conversion: a syllable's first letter is its initial (zh → z), as Style.FIRST_LETTER
+    # gives, at half the cost on a 100,000-row import.
     syllables = lazy_pinyin(name, errors="ignore")
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore"))
+    initials = "".join(syllable[0] for syllable in syllables if syllable)
     return initials.lower()[:50], "".join(syllables).lower()[:200]
 
 

@@ -120,6 +120,10 @@ def commit(batch: ImportBatch, *, limits: Limits | None = None) -> ImportReport:
     if batch.status != Status.COMMITTING:
         return _stored_report(batch)
     importer, report = _validate(batch, limits or Limits.uploads())
+    return _write(batch, importer, report)
+
+
+def _write(batch: ImportBatch, importer: RosterImport | None, report: ImportReport) -> ImportReport:
     if importer is not None and report.ok:
         report = importer.commit(batch_label=f"import {batch.code}")
     if report.committed:
@@ -130,10 +134,13 @@ def commit(batch: ImportBatch, *, limits: Limits | None = None) -> ImportReport:
 
 
 def run(batch: ImportBatch, *, then_commit: bool, limits: Limits | None = None) -> ImportReport:
-    """Check, and if asked and clean, import (the console's one-shot path)."""
-    report = check(batch, limits=limits)
+    """Check, and if asked and clean, import at once (the console's one-shot path): the rows
+    just validated are written without reading the file a second time."""
+    _set_status(batch, Status.VALIDATING)
+    importer, report = _validate(batch, limits or Limits.uploads())
+    _finish_check(batch, importer, report)
     if then_commit and report.ok and claim(batch):
-        report = commit(batch, limits=limits)
+        report = _write(batch, importer, report)
     return report
 
 
