@@ -6,6 +6,7 @@ G-3, I-6). An unmasked export imported back with "update existing people" change
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.utils import timezone
@@ -108,14 +109,25 @@ def _iso(value: date | None) -> str | None:
 
 
 def write_roster(people: Any, *, user: Any, target: Path, notes: list[tuple[str, str]]) -> int:
-    return write_xlsx(
-        target,
-        HEADER,
-        roster_rows(people, user=user),
-        title="名册",
-        text_columns=TEXT_INDEXES,
-        notes=notes,
-    )
+    with transaction.atomic(), _without_jit():
+        return write_xlsx(
+            target,
+            HEADER,
+            roster_rows(people, user=user),
+            title="名册",
+            text_columns=TEXT_INDEXES,
+            notes=notes,
+        )
+
+
+@contextmanager
+def _without_jit() -> Iterator[None]:
+    """PostgreSQL's JIT compiles the export's one long query for 0.5–0.7 s and wins nothing
+    back on a plain scan (docs/PERFORMANCE.md); SET LOCAL ends with the transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+    yield
 
 
 # --- the rules around it ---------------------------------------------------------------------
