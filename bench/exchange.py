@@ -206,15 +206,15 @@ def make_file(
     import openpyxl
 
     from ronghe.demo import names
-    from ronghe.orgs.models import PartyOrg, Unit
+    from ronghe.orgs.models import PartyOrg, PathNames, Unit
     from ronghe.people import roster
-    from ronghe.people.exports import HEADER, TEXT_INDEXES, _full_path, _path_names
+    from ronghe.people.exports import HEADER, TEXT_INDEXES
     from ronghe.people.models import Gender, PoliticalStatus, format_partial_date
 
     started = time.perf_counter()
     rng = random.Random(seed)
-    party_cell = _full_path(where["branch"], _path_names(PartyOrg))
-    unit_cell = _full_path(where["unit"], _path_names(Unit))
+    party_cell = PathNames(PartyOrg).full(where["branch"].path)
+    unit_cell = PathNames(Unit).full(where["unit"].path)
     statuses = _statuses()
     educations = list(roster.EDUCATION_LABELS.values())
     members = (PoliticalStatus.FULL_MEMBER, PoliticalStatus.PROBATIONARY)
@@ -644,81 +644,6 @@ def export_round(user: Any, *, log: Log = print) -> dict[str, Any]:
     }
 
 
-def _value_rows(people: Any, *, user: Any) -> Any:
-    """`exports.roster_rows` from a values_list (no model instances, only the columns the
-    file needs): the alternative the export breakdown times, checked equal row by row."""
-    from django.db.models import Exists, OuterRef
-
-    from ronghe.core import crypto
-    from ronghe.orgs.models import PartyOrg, Unit
-    from ronghe.people import roster
-    from ronghe.people.exports import _path_names
-    from ronghe.people.models import Person, format_partial_date
-
-    party_names, unit_names = _path_names(PartyOrg), _path_names(Unit)
-    step = PartyOrg.steplen
-
-    def full_path(path: str | None, names: dict[str, str]) -> str | None:
-        if not path:
-            return None
-        return "/".join(names.get(path[:end], "") for end in range(step, len(path) + 1, step))
-
-    unmaskable = Person.objects.unmaskable_by(user).filter(pk=OuterRef("pk"))
-    rows = people.annotate(may_unmask=Exists(unmaskable)).values_list(
-        "name",
-        "gender",
-        "id_number_encrypted",
-        "id_number_masked",
-        "birth_date",
-        "phone_encrypted",
-        "phone_masked",
-        "education",
-        "political_status",
-        "party_org__path",
-        "joined_on",
-        "joined_on_precision",
-        "full_member_on",
-        "full_member_on_precision",
-        "unit__path",
-        "post",
-        "may_unmask",
-    )
-    for (
-        name,
-        gender,
-        id_encrypted,
-        id_masked,
-        born,
-        phone_encrypted,
-        phone_masked,
-        education,
-        status,
-        party_path,
-        joined,
-        joined_precision,
-        full,
-        full_precision,
-        unit_path,
-        post,
-        may_unmask,
-    ) in rows.iterator(chunk_size=2000):
-        yield [
-            name,
-            roster.GENDER_LABELS.get(gender, ""),
-            crypto.decrypt(id_encrypted) if may_unmask else id_masked,
-            born.isoformat() if born else None,
-            (crypto.decrypt(phone_encrypted) if may_unmask and phone_encrypted else phone_masked)
-            or None,
-            roster.EDUCATION_LABELS.get(education, "") or None,
-            roster.STATUS_LABELS.get(status, ""),
-            full_path(party_path, party_names) or None,
-            format_partial_date(joined, joined_precision) or None,
-            format_partial_date(full, full_precision) or None,
-            full_path(unit_path, unit_names) or None,
-            post or None,
-        ]
-
-
 def breakdown_export(user: Any, *, log: Log = print) -> dict[str, Any]:
     """Where the export's rows come from, with PostgreSQL's JIT on and off (in this process;
     not counted). The workbook side needs no split: write_xlsx ≈ B-write (see the rounds)."""
@@ -750,7 +675,7 @@ def breakdown_export(user: Any, *, log: Log = print) -> dict[str, Any]:
             cursor.execute(sql, params)
             return len(cursor.fetchall())
 
-    expected = list(roster_rows(people(), user=user))  # also warms the caches
+    list(roster_rows(people(), user=user))  # warms the caches
     settings = ("on", "off") if connection.vendor == "postgresql" else ("default",)
     for jit in settings:
         if jit != "default":
@@ -758,11 +683,6 @@ def breakdown_export(user: Any, *, log: Log = print) -> dict[str, Any]:
                 cursor.execute(f"SET jit = {jit}")
         timed(f"roster_rows (jit {jit})", lambda: list(roster_rows(people(), user=user)))
         timed(f"  its SQL alone, execute + fetchall (jit {jit})", fetch_sql)
-        rows = timed(
-            f"alternative: values_list rows (jit {jit})",
-            lambda: list(_value_rows(people(), user=user)),
-        )
-        seconds[f"alternative: values_list rows equal roster_rows (jit {jit})"] = rows == expected
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("RESET jit")

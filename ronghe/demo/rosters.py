@@ -501,9 +501,9 @@ def entity_bomb() -> bytes:
 def demo_world() -> World | None:
     """The demo organisation's counterpart of the cast's world: its first company committee
     with two of its branches (and the departments they are built on), and a branch elsewhere."""
-    from ronghe.orgs.models import PartyOrg
+    from ronghe.orgs.models import PartyOrg, PathNames
 
-    names = dict(PartyOrg.objects.values_list("path", "name"))
+    names = PathNames(PartyOrg)
     for committee in PartyOrg.objects.filter(kind=PartyOrg.Kind.COMMITTEE, depth=2):
         branches = [
             branch
@@ -520,9 +520,7 @@ def demo_world() -> World | None:
             return World(
                 committee=committee.name,
                 branch=first.org_code,
-                branch_path="/".join(
-                    names[first.path[:end]] for end in range(4, len(first.path) + 1, 4)
-                ),
+                branch_path=names.full(first.path),
                 other_branch=second.org_code,
                 outside_branch=outside.first().org_code,  # type: ignore[union-attr]
                 unit=first.units.all()[0].org_code,

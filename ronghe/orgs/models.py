@@ -161,3 +161,20 @@ class PartyOrg(PublicModel, MP_Node):
         if (ends - today).days <= TERM_WARNING_DAYS:
             return self.TermStatus.DUE_SOON
         return self.TermStatus.CURRENT
+
+
+class PathNames:
+    """Names along the tree paths of one tree, loaded in one query: how spreadsheets name a
+    node (`集团党委/甲公司党委/甲一支部`), for the export's cells and the import's look-up."""
+
+    def __init__(self, model: type[PartyOrg] | type[Unit]) -> None:
+        self.names: dict[str, str] = dict(model.objects.values_list("path", "name"))
+        self.step = model.steplen
+
+    def parts(self, path: str) -> list[str]:
+        return [
+            self.names.get(path[:end], "") for end in range(self.step, len(path) + 1, self.step)
+        ]
+
+    def full(self, path: str | None) -> str:
+        return "/".join(self.parts(path)) if path else ""

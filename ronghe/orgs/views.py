@@ -21,7 +21,7 @@ from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
 from ronghe.core.downloads import xlsx_download
 from ronghe.orgs import services
 from ronghe.orgs.forms import MoveForm, PartyOrgForm, UnitForm
-from ronghe.orgs.models import PartyOrg, Unit
+from ronghe.orgs.models import PartyOrg, PathNames, Unit
 from ronghe.orgs.rules import org_health
 
 
@@ -103,7 +103,7 @@ def tree_export(request: HttpRequest, tree: str) -> HttpResponseBase:
     query = request.GET.get("q", "").strip()
     if query:
         nodes = nodes.filter(Q(name__contains=query) | Q(org_code__icontains=query))
-    names = dict(spec.model.objects.values_list("path", "name"))
+    names = PathNames(spec.model)
     related = "units" if spec.model is PartyOrg else "party_orgs"
     rows = (_export_row(node, names, related) for node in nodes.prefetch_related(related))
     header = [
@@ -131,15 +131,13 @@ def tree_export(request: HttpRequest, tree: str) -> HttpResponseBase:
     return response
 
 
-def _export_row(node: Any, names: dict[str, str], related: str) -> list[Any]:
-    step = node.steplen
-    path = "/".join(names.get(node.path[:end], "") for end in range(step, len(node.path) + 1, step))
+def _export_row(node: Any, names: PathNames, related: str) -> list[Any]:
     mapped = "、".join(other.org_code for other in getattr(node, related).all())
     return [
         node.org_code,
         node.name,
         node.get_kind_display(),
-        path,
+        names.full(node.path),
         mapped,
         getattr(node, "established_on", None),
         getattr(node, "term_started_on", None),

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from ronghe.core import audit, crypto, private_files
 from ronghe.core.access import Cap, reach_of
 from ronghe.core.spreadsheets import write_xlsx
-from ronghe.orgs.models import PartyOrg, Unit
+from ronghe.orgs.models import PartyOrg, PathNames, Unit
 from ronghe.people import listing, roster
 from ronghe.people.models import ExportRequest, Person, format_partial_date
 from ronghe.people.roster import COLUMNS, TEXT_COLUMNS
@@ -41,18 +41,6 @@ class ApprovalRequired(Exception):
 
 
 # --- the file ------------------------------------------------------------------------------
-
-
-def _path_names(model: Any) -> dict[str, str]:
-    return dict(model.objects.values_list("path", "name"))
-
-
-def _full_path(path: str | None, names: dict[str, str]) -> str | None:
-    """`集团党委/甲公司党委/甲一支部` from a tree path (4 characters per level)."""
-    if not path:
-        return None
-    step = PartyOrg.steplen
-    return "/".join(names.get(path[:end], "") for end in range(step, len(path) + 1, step))
 
 
 ROW_FIELDS = (
@@ -81,7 +69,7 @@ def roster_rows(people: Any, *, user: Any) -> Iterator[list[Any]]:
 
     Plain value tuples, not model instances: building three objects per row (person, branch,
     unit) cost more than writing the workbook (docs/PERFORMANCE.md)."""
-    party_names, unit_names = _path_names(PartyOrg), _path_names(Unit)
+    party_names, unit_names = PathNames(PartyOrg), PathNames(Unit)
     unmaskable = Person.objects.unmaskable_by(user).filter(pk=OuterRef("pk"))
     values = people.annotate(may_unmask=Exists(unmaskable)).values_list(*ROW_FIELDS)
     for row in values.iterator(chunk_size=2000):
@@ -96,10 +84,10 @@ def roster_rows(people: Any, *, user: Any) -> Iterator[list[Any]]:
             (crypto.decrypt(phone_sealed) if may_unmask and phone_sealed else phone_masked) or None,
             roster.EDUCATION_LABELS.get(education, "") or None,
             roster.STATUS_LABELS.get(status, ""),
-            _full_path(party_path, party_names),
+            party_names.full(party_path) or None,
             format_partial_date(joined, joined_precision) or None,
             format_partial_date(full, full_precision) or None,
-            _full_path(unit_path, unit_names),
+            unit_names.full(unit_path) or None,
             post or None,
         ]
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from ronghe.core import audit, crypto
 from ronghe.core.access import Cap, reach_of
 from ronghe.core.spreadsheets import Sheet
-from ronghe.orgs.models import PartyOrg, Unit
+from ronghe.orgs.models import PartyOrg, PathNames, Unit
 from ronghe.people import identity, roster, rules, services
 from ronghe.people.models import DatePrecision, Person, PoliticalStatus
 from ronghe.people.roster import COLUMN_BY_KEY, HEADER_LOOKUP, header_key
@@ -138,17 +138,14 @@ class NodeResolver:
     (`第一党支部`, `一公司党委/第一党支部`, or the full path) when that tail is unique."""
 
     def __init__(
-        self, nodes: Iterable[Any], allowed: Callable[[Any], str], names: dict[str, str]
+        self, nodes: Iterable[Any], allowed: Callable[[Any], str], names: PathNames
     ) -> None:
         nodes = list(nodes)
         self.by_code = {node.org_code.casefold(): node for node in nodes}
         self.by_tail: dict[str, list[Any]] = {}
         self.allowed = allowed  # "" when a row may use the node, else the reason it may not
-        step = nodes[0].steplen if nodes else 4
         for node in nodes:
-            parts = [
-                names.get(node.path[:end], "") for end in range(step, len(node.path) + 1, step)
-            ]
+            parts = names.parts(node.path)
             for start in range(len(parts)):
                 key = "/".join(parts[start:])
                 self.by_tail.setdefault(key, []).append(node)
@@ -179,11 +176,6 @@ class NodeResolver:
         if reason:
             raise NodeNotAllowed(reason, node)
         return node
-
-
-def full_path_names(node: Any, names: dict[str, str]) -> str:
-    step = node.steplen
-    return "/".join(names.get(node.path[:end], "") for end in range(step, len(node.path) + 1, step))
 
 
 class RosterImport:
@@ -238,7 +230,7 @@ class RosterImport:
                 }
             return ""
 
-        return NodeResolver(tree, allowed, dict(PartyOrg.objects.values_list("path", "name")))
+        return NodeResolver(tree, allowed, PathNames(PartyOrg))
 
     def _unit_resolver(self) -> NodeResolver:
         tree = Unit.objects.all()
@@ -256,7 +248,7 @@ class RosterImport:
                 }
             return ""
 
-        return NodeResolver(tree, allowed, dict(Unit.objects.values_list("path", "name")))
+        return NodeResolver(tree, allowed, PathNames(Unit))
 
     def _may_write(self, person: Person) -> bool:
         if self.user is None:
