@@ -15,6 +15,28 @@ Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome
 
 
+def _who(actor: Any, username: str = "") -> dict[str, Any]:
+    """The actor and request columns every row of one writer shares."""
+    context = current_request_context()
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return {
+        "actor": actor if authenticated else None,
+        "actor_username": (actor.username if authenticated else username)[:150],
+        "actor_roles": (",".join(sorted(actor.role_names())) if authenticated else "")[:200],
+        "ip": context.ip if context else None,
+        "user_agent": context.user_agent if context else "",
+        "request_id": context.request_id if context else "",
+    }
+
+
+def _about(obj: models.Model) -> dict[str, str]:
+    return {
+        "object_type": obj._meta.label_lower,
+        "object_id": str(getattr(obj, "code", None) or obj.pk),
+        "object_repr": str(obj)[:200],
+    }
+
+
 def record(
     action: str,
     *,
@@ -30,27 +52,17 @@ def record(
     username: str = "",
 ) -> AuditEvent:
     """Append one audit row. `before`/`after` must already hold masked values only."""
-    context = current_request_context()
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(getattr(obj, "code", None) or obj.pk)
-        object_repr = object_repr or str(obj)
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    about = _about(obj) if obj is not None else {}
     return AuditEvent.objects.create(
-        actor=actor if authenticated else None,
-        actor_username=(actor.username if authenticated else username)[:150],
-        actor_roles=(",".join(sorted(actor.role_names())) if authenticated else "")[:200],
+        **_who(actor, username),
         action=action,
         outcome=outcome,
-        object_type=object_type[:64],
-        object_id=object_id[:64],
-        object_repr=object_repr[:200],
+        object_type=(object_type or about.get("object_type", ""))[:64],
+        object_id=(object_id or about.get("object_id", ""))[:64],
+        object_repr=(object_repr or about.get("object_repr", ""))[:200],
         before=before,
         after=after,
         message=message[:300],
-        ip=context.ip if context else None,
-        user_agent=context.user_agent if context else "",
-        request_id=context.request_id if context else "",
     )
 
 
@@ -63,26 +75,16 @@ def record_many(
 ) -> None:
     """Append one audit row per (object, before, after), in one insert: a bulk import audits
     every person it writes without one round trip each."""
-    context = current_request_context()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    username = actor.username[:150] if authenticated else ""
-    roles = ",".join(sorted(actor.role_names()))[:200] if authenticated else ""
+    who = _who(actor)
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
-                actor=actor if authenticated else None,
-                actor_username=username,
-                actor_roles=roles,
+                **who,
+                **_about(obj),
                 action=action,
-                object_type=obj._meta.label_lower,
-                object_id=str(getattr(obj, "code", None) or obj.pk),
-                object_repr=str(obj)[:200],
                 before=before,
                 after=after,
                 message=message[:300],
-                ip=context.ip if context else None,
-                user_agent=context.user_agent if context else "",
-                request_id=context.request_id if context else "",
             )
             for obj, before, after in items
         ],

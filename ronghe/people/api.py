@@ -19,8 +19,8 @@ from ninja.files import UploadedFile
 from ninja.pagination import CursorPagination, paginate
 
 from ronghe.api.idempotency import idempotent
-from ronghe.core import audit, private_files
 from ronghe.core.access import Cap, get_for_user, require_cap
+from ronghe.core.downloads import private_download
 from ronghe.core.spreadsheets import Limits, UnreadableFile, sniff
 from ronghe.orgs.models import PartyOrg, Unit
 from ronghe.people import exports, imports, listing, services
@@ -158,7 +158,7 @@ def _form_data(data: dict[str, Any], user: Any) -> dict[str, Any]:
             form_data[key] = ""
         elif key in ("party_org", "unit"):
             model: Any = PartyOrg if key == "party_org" else Unit
-            node = model.objects.filter(code=value).first()
+            node = model.objects.visible_to(user).filter(code=value).first()
             form_data[key] = str(node.pk) if node else "0"  # unknown → the form's "invalid choice"
         elif isinstance(value, date):
             form_data[key] = value.isoformat()
@@ -274,7 +274,9 @@ def upload_roster(
     require_cap(request.user, Cap.WRITE_PEOPLE)
     target = imports.target_orgs_for(request.user).filter(code=org).first()
     if target is None:
-        raise FieldError({"org": [str(_not_allowed_org())]})
+        raise FieldError(
+            {"org": [_("Choose an open Party organisation where you may file people.")]}
+        )
     try:
         sniff(file, file.size or 0, Limits.uploads())
     except UnreadableFile as exc:
@@ -292,10 +294,6 @@ def upload_roster(
     return Status(202, batch)
 
 
-def _not_allowed_org() -> str:
-    return _("Choose an open Party organisation where you may file people.")
-
-
 @router.get("/imports/{uuid:code}", response=ImportOut, summary="An import: status, counts, errors")
 def get_import(request: HttpRequest, code: UUID) -> ImportBatch:
     return imports.get_batch_for_user(request.user, code)
@@ -310,25 +308,15 @@ def commit_import(request: HttpRequest, code: UUID) -> Status[ImportBatch]:
     if imports.claim(batch):
         imports.schedule(batch, step="commit")
     elif batch.status != ImportBatch.Status.COMMITTED:
-        raise ApiError(409, "not_ready", _not_ready())
+        raise ApiError(409, "not_ready", _("This file is not ready to import."))
     batch.refresh_from_db()
     return Status(202, batch)
-
-
-def _not_ready() -> str:
-    return _("This file is not ready to import.")
 
 
 @router.get("/imports/{uuid:code}/errors.xlsx", summary="The uploaded file with 错误原因 added")
 def import_errors(request: HttpRequest, code: UUID) -> FileResponse:
     batch = imports.get_batch_for_user(request.user, code)
-    if not batch.error_file:
-        raise Http404
-    audit.record(audit.Action.EXPORT, actor=request.user, obj=batch, message="import error report")
-    path = private_files.path_of("reports", batch.error_file)
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename="errors.xlsx", content_type=XLSX
-    )
+    return private_download("reports", imports.error_report(batch, by=request.user), "errors.xlsx")
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -362,9 +350,7 @@ def _query_of(request: HttpRequest, filters: PeopleFilter) -> QueryDict:
 
 
 def _xlsx(path: Any, name: str) -> FileResponse:
-    handle = path.open("rb")
-    path.unlink()  # one download per generated export
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
+    return private_download("exports", path.name, name)
 
 
 @router.get(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ronghe.core import audit, private_files
+from ronghe.core import private_files
 from ronghe.core.access import Cap, require_cap
 from ronghe.core.downloads import private_download
 from ronghe.core.spreadsheets import write_xlsx
@@ -93,11 +93,10 @@ def import_commit(request: HttpRequest, code: Any) -> HttpResponseBase:
 @never_cache
 def import_errors(request: HttpRequest, code: Any) -> HttpResponseBase:
     batch = imports.get_batch_for_user(request.user, code)
-    if not batch.error_file:
-        raise Http404
-    audit.record(audit.Action.EXPORT, actor=request.user, obj=batch, message="import error report")
     stem = batch.filename.rsplit(".", 1)[0]
-    return private_download("reports", batch.error_file, f"{stem}-错误原因.xlsx")
+    return private_download(
+        "reports", imports.error_report(batch, by=request.user), f"{stem}-错误原因.xlsx"
+    )
 
 
 @never_cache
@@ -184,7 +183,11 @@ def export_decide(request: HttpRequest, code: Any) -> HttpResponseBase:
     export = _request_for(request.user, code)
     if not exports.requests_to_decide(request.user).filter(pk=export.pk).exists():
         raise PermissionDenied
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "refuse"):
+        messages.error(request, _("Choose approve or refuse."))
+        return redirect("people:exports")
+    approve = decision == "approve"
     note = " ".join(request.POST.get("note", "").split())[:200]
     exports.decide(export, by=request.user, approve=approve, note=note)
     messages.success(request, _("Approved.") if approve else _("Refused."))

@@ -17,6 +17,7 @@ import openpyxl
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import HUEY
@@ -45,8 +46,6 @@ def batches_visible_to(user: Any) -> Any:
 
 
 def get_batch_for_user(user: Any, code: Any) -> ImportBatch:
-    from django.http import Http404
-
     batch = batches_visible_to(user).filter(code=code).first()
     if batch is None:
         raise Http404
@@ -152,6 +151,15 @@ def schedule(batch: ImportBatch, *, step: str) -> None:
         (check if step == "check" else commit)(batch)
         return
     transaction.on_commit(lambda: tasks.import_step(batch.pk, step))
+
+
+def error_report(batch: ImportBatch, *, by: Any) -> str:
+    """The stored name of the annotated copy, for a download that is audited like any export
+    (it holds the uploaded rows); 404 when the batch has none."""
+    if not batch.error_file:
+        raise Http404
+    audit.record(audit.Action.EXPORT, actor=by, obj=batch, message="import error report")
+    return batch.error_file
 
 
 def discard(batch: ImportBatch) -> None:

@@ -10,9 +10,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from ronghe.accounts import tokens
 from ronghe.core import audit
 from ronghe.orgs.models import PartyOrg, Unit
-from ronghe.people.models import PoliticalStatus
+from ronghe.people.models import ExportRequest, ImportBatch, PoliticalStatus
 from ronghe.testing import Cast, PersonFactory, make_org, make_unit
 
 K = PartyOrg.Kind
@@ -55,6 +56,8 @@ def grow(cast: Cast) -> None:
             political_status=statuses[index % len(statuses)],
             birth_date=date(1970, 1, 1) + timedelta(days=index),
         )
+    for index in range(5):
+        _exchange_rows(cast, index)
     for index in range(60):
         audit.record(
             audit.Action.UPDATE,
@@ -63,6 +66,25 @@ def grow(cast: Cast) -> None:
             object_id=str(index),
             after={"n": index},
         )
+
+
+def _exchange_rows(cast: Cast, index: int) -> None:
+    """One more import batch, export request (each way) and API token: the exchange lists."""
+    ImportBatch.objects.create(
+        party_org=cast.orgs["G"],
+        uploaded_by=cast.users["party_admin"],
+        source=ImportBatch.Source.WEB,
+        filename=f"名册{index}.xlsx",
+        sha256=f"{index:064d}",
+        size=1,
+    )
+    for who, org in (("secretary", "A1"), ("party_admin", "G")):
+        ExportRequest.objects.create(
+            requested_by=cast.users[who], party_org=cast.orgs[org], row_count=99, reason="统计"
+        )
+    tokens.token_create(
+        user=cast.users["party_admin"], name=f"t{index}", scope="read", expires_days=30, by=None
+    )
 
 
 Page = Callable[[Cast], tuple[str, str]]
@@ -86,6 +108,11 @@ PAGES: dict[str, Page] = {
     "audit trail filtered": lambda cast: ("auditor", "/audit/?action=update&actor=party"),
     "people API": lambda cast: ("party_admin", "/api/v1/people"),
     "orgs API": lambda cast: ("party_admin", "/api/v1/orgs"),
+    "units API": lambda cast: ("leader", "/api/v1/units"),
+    "import page with recent batches": lambda cast: ("party_admin", "/people/import/"),
+    "exports: own and to decide": lambda cast: ("party_admin", "/people/exports/"),
+    "API tokens": lambda cast: ("party_admin", "/accounts/tokens/"),
+    "accounts": lambda cast: ("sysadmin", "/manage/accounts/"),
 }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from ronghe.accounts.models import User
 from ronghe.core import private_files
@@ -31,7 +32,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--org", required=True, help="the organisation code (组织代码)")
+        parser.add_argument("--org", required=True, help="the organisation code")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
         parser.add_argument("--errors-out", type=Path, help="write the annotated copy here")
         parser.add_argument(
@@ -46,7 +47,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
-            self.stderr.write(f"无法读取文件：{path}")
+            self.stderr.write(_("Cannot read the file %(path)s.") % {"path": path})
             sys.exit(EXIT_UNREADABLE)
         org = self._org(options["org"])
         user = self._user(options["user"], org)
@@ -76,7 +77,7 @@ class Command(BaseCommand):
     def _org(self, code: str) -> PartyOrg:
         org = PartyOrg.objects.filter(org_code__iexact=code.strip()).first()
         if org is None:
-            raise CommandError(f"没有组织代码为 {code} 的党组织")
+            raise CommandError(_("No Party organisation has the code %(code)s.") % {"code": code})
         return org
 
     def _user(self, username: str, org: PartyOrg) -> User | None:
@@ -84,31 +85,47 @@ class Command(BaseCommand):
             return None
         user = User.objects.by_login_name(username)
         if user is None or not user.is_active:
-            raise CommandError(f"没有可用的用户 {username}")
+            raise CommandError(_("No active user %(name)s.") % {"name": username})
         if not imports.target_orgs_for(user).filter(pk=org.pk).exists():
-            raise CommandError(f"{username} 无权向 {org.name} 导入人员")
+            raise CommandError(
+                _("%(name)s may not import people into %(org)s.")
+                % {"name": username, "org": org.name}
+            )
         return user
 
     def _print(self, report: Any, batch: ImportBatch, *, dry_run: bool) -> None:
         for warning in report.warnings:
-            self.stdout.write(f"提示：{warning}")
+            self.stdout.write(_("Note: %(text)s") % {"text": warning})
         for error in report.errors[:200]:
-            where = f"第 {error.row} 行" if error.row else "文件"
+            where = _("Row %(n)s") % {"n": error.row} if error.row else _("The file")
             column = f"【{error.column}】" if error.column else ""
             self.stdout.write(f"{where}{column}{error.message}")
         if len(report.errors) > 200:
-            self.stdout.write(f"……共 {len(report.errors)} 处错误，完整列表见 --errors-out 文件")
-        if report.committed:
             self.stdout.write(
-                f"已导入 {report.total} 行：新增 {report.created}，更新 {report.updated}，"
-                f"未变 {report.unchanged}。"
+                _("…%(n)s errors in all; --errors-out writes them into the file.")
+                % {"n": len(report.errors)}
+            )
+        counts = {
+            "total": report.total,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "to_create": report.planned_created,
+            "to_update": report.planned_updated,
+            "to_keep": report.planned_unchanged,
+            "rows": report.error_rows(),
+            "errors": len(report.errors),
+        }
+        if report.committed:
+            message = _(
+                "Imported %(total)s rows: %(created)s added, %(updated)s updated,"
+                " %(unchanged)s unchanged."
             )
         elif report.ok and dry_run:
-            self.stdout.write(
-                f"检查通过（未写入）：{report.total} 行，将新增 {report.planned_created}，"
-                f"更新 {report.planned_updated}，未变 {report.planned_unchanged}。"
+            message = _(
+                "Checked, nothing written: %(total)s rows, %(to_create)s to add,"
+                " %(to_update)s to update, %(to_keep)s unchanged."
             )
         else:
-            self.stdout.write(
-                f"未写入任何数据：{report.error_rows()} 行有错误，共 {len(report.errors)} 处。"
-            )
+            message = _("Nothing was written: %(errors)s errors in %(rows)s rows.")
+        self.stdout.write(message % counts)
