@@ -12,7 +12,8 @@ Every round measures its own baselines on the same file, data and connection:
   user=None)`, `open_sheet(path, Limits.console())`, `validate`, then `commit`) in a fresh
   Python process, so that its peak RSS (VmHWM) covers the import only.
   Baseline **B-read**, also in a fresh process: `openpyxl.load_workbook(read_only=True,
-  data_only=True)` on the same file and `iter_rows(values_only=True)` over every row.
+  data_only=True)` on the same file and `iter_rows(values_only=True)` over every row. (The
+  import itself reads with python-calamine since it missed this target with openpyxl.)
   Afterwards the imported people are deleted (their AuditEvent rows stay: the audit table is
   append-only on PostgreSQL, about 100,000 rows per round, so keep the number of runs modest).
 - **Export.** `exports.write_roster` over the roster the export page would write for a
@@ -27,8 +28,7 @@ Targets (issue 3): import (validate + write) ≤ 60 s, peak RSS ≤ 500 MB, impo
 B-read's (B-read s ÷ import s ≥ 0.4); export ≤ 1.5 × B-write.
 
 Not counted, on request (bench/run.py flags): `--breakdown-import` times the import's steps one
-by one in a fresh process, every write rolled back, with the alternatives the profile suggests
-(COPY instead of bulk_create, one pypinyin call per name); `--breakdown-export` times where the
+by one in a fresh process, every write rolled back; `--breakdown-export` times where the
 export's rows come from, with PostgreSQL's JIT on and off, and a values_list version of
 `roster_rows` (checked equal); `--console-import` runs `manage.py import_roster` once;
 `--profile-import` runs one import under cProfile (bench/out/exchange-profile.txt).
@@ -366,21 +366,17 @@ def child_import(path: Path, org_code: str, profile: Path | None) -> dict[str, A
 def child_breakdown(path: Path, org_code: str) -> dict[str, Any]:
     """Where the import's time goes, without cProfile's distortion: the same steps timed one
     by one. The writes run in transactions that are rolled back (no people, no audit rows
-    stay). Also times a COPY of the same rows, the floor for any bulk insert."""
+    stay)."""
     import dataclasses
-    import functools
-    import gc
 
     import django
 
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ronghe.settings")
     django.setup()
-    from django.db import connection, transaction
-    from django.utils import timezone
+    from django.db import transaction
 
-    from ronghe.core import audit, crypto
-    from ronghe.core.models import AuditEvent
+    from ronghe.core import audit, bulk, crypto
     from ronghe.core.spreadsheets import Limits, open_sheet
     from ronghe.orgs.models import PartyOrg
     from ronghe.people import identity, services
@@ -419,17 +415,6 @@ def child_breakdown(path: Path, org_code: str) -> dict[str, Any]:
     report = importer.validate(in_memory)
     seconds["validate over the rows in memory"] = time.perf_counter() - started
     assert report.ok, report.errors[:5]
-    gc.disable()  # the same two steps without the cyclic garbage collector
-    started = time.perf_counter()
-    with open_sheet(path, Limits.console()) as sheet:
-        again = list(sheet.rows)
-        seconds["alternative: read, gc disabled"] = time.perf_counter() - started
-        in_memory = dataclasses.replace(sheet, rows=iter(again))
-    del again
-    started = time.perf_counter()
-    RosterImport(org=org, user=None).validate(in_memory)
-    seconds["alternative: validate in memory, gc disabled"] = time.perf_counter() - started
-    gc.enable()
     creates = [planned for planned in importer.plan if planned.action == "create"]
     values = [planned.values for planned in creates]
 
@@ -448,11 +433,6 @@ def child_breakdown(path: Path, org_code: str) -> dict[str, Any]:
         "part of apply: blind index",
         lambda data: crypto.blind_index("id_number", data["id_number"]),
     )
-    loop("alternative: pinyin, one lazy_pinyin call", lambda data: _pinyin_once(data["name"]))
-    cached = functools.lru_cache(maxsize=None)(_pinyin_once)
-    loop("alternative: pinyin, one call, cached per name", lambda data: cached(data["name"]))
-    same = all(identity.pinyin_keys(data["name"]) == _pinyin_once(data["name"]) for data in values)
-    seconds["alternative: pinyin, one call: same keys for every row (1 = yes)"] = float(same)
 
     with transaction.atomic():
         started = time.perf_counter()
@@ -464,8 +444,8 @@ def child_breakdown(path: Path, org_code: str) -> dict[str, Any]:
         seconds["commit: apply_values"] = time.perf_counter() - started
         started = time.perf_counter()
         for start in range(0, len(people), 1000):
-            Person.objects.bulk_create(people[start : start + 1000])
-        seconds["commit: Person bulk_create"] = time.perf_counter() - started
+            bulk.insert_new(people[start : start + 1000])
+        seconds["commit: Person insert_new"] = time.perf_counter() - started
         started = time.perf_counter()
         items = [(person, None, services.person_snapshot(person)) for person in people]
         seconds["commit: person_snapshot"] = time.perf_counter() - started
@@ -474,60 +454,10 @@ def child_breakdown(path: Path, org_code: str) -> dict[str, Any]:
             audit.record_many(audit.Action.CREATE, actor=None, items=items[start : start + 1000])
         seconds["commit: audit record_many"] = time.perf_counter() - started
         transaction.set_rollback(True)
-
-    def copy(model: Any, objects: list[Any], name: str) -> None:
-        fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-        columns = ", ".join(f'"{field.column}"' for field in fields)
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg's own cursor
-            with raw.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as pipe:
-                for obj in objects:
-                    pipe.write_row(
-                        [
-                            field.get_db_prep_save(field.pre_save(obj, add=True), connection)
-                            for field in fields
-                        ]
-                    )
-        seconds[name] = time.perf_counter() - started
-
-    if connection.vendor != "postgresql":  # COPY is PostgreSQL's
-        return {key: round(value, 3) for key, value in seconds.items()}
-    with transaction.atomic():
-        fresh = []
-        for data in values:
-            person = Person()
-            services.apply_values(person, data)
-            fresh.append(person)
-        copy(Person, fresh, "alternative: Person COPY (same field preparation)")
-        now = timezone.now()
-        events = [
-            AuditEvent(
-                at=now,
-                action=audit.Action.CREATE,
-                object_type="people.person",
-                object_id=str(person.code),
-                object_repr=str(person),
-                after=snapshot,
-            )
-            for person, _, snapshot in items
-        ]
-        copy(AuditEvent, events, "alternative: AuditEvent COPY")
-        transaction.set_rollback(True)
     return {key: round(value, 3) for key, value in seconds.items()} | {
         "rows": len(rows) - 1,
         "created_planned": len(creates),
     }
-
-
-def _pinyin_once(name: str) -> tuple[str, str]:
-    """`identity.pinyin_keys` with one pypinyin call: the initials are the syllables' first
-    letters (what Style.FIRST_LETTER returns), checked equal on every row of the file."""
-    from pypinyin import lazy_pinyin
-
-    syllables = lazy_pinyin(name, errors="ignore")
-    initials = "".join(syllable[:1] for syllable in syllables)
-    return initials.lower()[:50], "".join(syllables).lower()[:200]
 
 
 def _spawn(*args: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 
+from ronghe.core import bulk
 from ronghe.core.middleware import current_request_context
 from ronghe.core.models import AuditEvent
 
@@ -73,10 +74,10 @@ def record_many(
     items: Sequence[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
     message: str = "",
 ) -> None:
-    """Append one audit row per (object, before, after), in one insert: a bulk import audits
-    every person it writes without one round trip each."""
+    """Append one audit row per (object, before, after), in one insert (COPY on PostgreSQL):
+    a bulk import audits every person it writes without one round trip each."""
     who = _who(actor)
-    AuditEvent.objects.bulk_create(
+    bulk.insert_new(
         [
             AuditEvent(
                 **who,
@@ -87,8 +88,7 @@ def record_many(
                 message=message[:300],
             )
             for obj, before, after in items
-        ],
-        batch_size=500,
+        ]
     )
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ronghe.core import audit, crypto
+from ronghe.core import audit, bulk, crypto
 from ronghe.core.access import Cap, reach_of
 from ronghe.core.spreadsheets import Sheet
 from ronghe.orgs.models import PartyOrg, PathNames, Unit
@@ -655,7 +655,7 @@ class RosterImport:
                 person = Person()
                 services.apply_values(person, planned.values)
                 people.append(person)
-            Person.objects.bulk_create(people)
+            bulk.insert_new(people)
             audit.record_many(
                 audit.Action.CREATE,
                 actor=self.user,

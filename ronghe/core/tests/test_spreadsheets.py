@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from ronghe.core.spreadsheets import (
     Limits,
@@ -88,3 +89,53 @@ def test_sniff_accepts_a_real_workbook() -> None:
     buffer = io.BytesIO()
     openpyxl.Workbook().save(buffer)
     assert sniff(buffer, len(buffer.getvalue()), SMALL) == "xlsx"
+
+
+def test_rows_and_columns_keep_excel_numbers_when_the_sheet_starts_late(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["D7"], sheet["E9"], sheet["F9"] = "名", 13900139000, 2.5
+    path = tmp_path / "late.xlsx"
+    workbook.save(path)
+    with open_sheet(path, SMALL) as opened:
+        rows = dict(opened.rows)
+    assert rows[7] == (None, None, None, "名", None, None)
+    # empty cells are None and a whole number an int, as openpyxl gives them
+    assert rows[9] == (None, None, None, None, 13900139000, 2.5)
+    assert rows[8] == (None,) * 6
+
+
+def test_a_1904_workbook_says_so(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    workbook.active["A1"] = 1
+    path = tmp_path / "mac.xlsx"
+    workbook.save(path)
+    with open_sheet(path, SMALL) as opened:
+        assert opened.epoch == CALENDAR_MAC_1904
+        assert list(opened.rows) == [(1, (1,))]
+
+
+@pytest.mark.req("I-5")
+def test_an_xlsx_with_too_many_rows_is_refused_before_it_is_loaded(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for number in range(200):
+        sheet.append(["张三", number])
+    path = tmp_path / "long.xlsx"
+    workbook.save(path)
+    with pytest.raises(UnreadableFile, match="超过 100 行"), open_sheet(path, SMALL):
+        pass
+
+
+def test_a_named_sheet_is_read_and_a_missing_one_refused(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "first"
+    workbook.create_sheet("名册")["B2"] = "second"
+    path = tmp_path / "two.xlsx"
+    workbook.save(path)
+    with open_sheet(path, SMALL, sheet_name="名册") as opened:
+        assert opened.title == "名册"
+        assert list(opened.rows) == [(1, (None, None)), (2, (None, "second"))]
+    with pytest.raises(UnreadableFile, match="没有名为"), open_sheet(path, SMALL, sheet_name="x"):
+        pass

@@ -12,8 +12,11 @@ from django.core.management import call_command
 from openpyxl.worksheet.cell_range import CellRange
 
 from ronghe.core.models import AuditEvent
+from ronghe.core.spreadsheets import Limits, open_sheet
 from ronghe.demo.rosters import MESSY_ERRORS
+from ronghe.people.importing import RosterImport
 from ronghe.people.models import DatePrecision, ImportBatch, Person
+from ronghe.testing import PersonFactory
 
 ROSTERS = Path(__file__).parent / "rosters"
 
@@ -111,6 +114,21 @@ def test_the_same_file_twice_creates_nobody_twice(cast, private_dir):
     assert run_import(ROSTERS / "clean_2000.xlsx", "--org", "A", "--update-existing") == 0
     assert ImportBatch.objects.first().unchanged == 2000
     assert Person.objects.count() == count
+
+
+@pytest.mark.req("K-1")
+def test_an_id_number_added_while_writing_rolls_the_whole_import_back(cast):
+    importer = RosterImport(org=cast.orgs["A"])
+    with open_sheet(ROSTERS / "clean_2000.xlsx", Limits.console()) as sheet:
+        assert importer.validate(sheet).ok
+    last = importer.plan[-1]  # in the second chunk of 1,000: the first is already in
+    PersonFactory.create(id_number=last.values["id_number"], birth_date=last.values["birth_date"])
+    people, events = Person.objects.count(), AuditEvent.objects.count()
+    report = importer.commit()
+    assert not report.committed
+    assert [error.code for error in report.errors] == ["conflict"]
+    assert Person.objects.count() == people
+    assert AuditEvent.objects.count() == events
 
 
 def test_gbk_csv_and_the_1904_date_system(cast, private_dir):
