@@ -50,17 +50,45 @@ class Cap(StrEnum):
     MANAGE_ORGS = "manage_orgs"  # create, rename, move, close organisations
     ASSIGN_ROLES = "assign_roles"  # grant non-administrator roles within the subtree
     UNMASK = "unmask"  # see full ID and phone numbers (granted per assignment, audited)
+    READ_MEETINGS = "read_meetings"  # the organisational-life calendar and records
+    WRITE_MEETINGS = "write_meetings"  # plan meetings, sign people in, record minutes
+    READ_COMPLIANCE = "read_compliance"  # findings: which organisation owes what, by when
+    MANAGE_RULES = "manage_rules"  # adjust compliance rule parameters for a subtree
 
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
-    Role.LEADER: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE}),
-    Role.PARTY_ADMIN: frozenset(
-        {Cap.READ_ORGS, Cap.READ_PEOPLE, Cap.WRITE_PEOPLE, Cap.MANAGE_ORGS, Cap.ASSIGN_ROLES}
+    Role.LEADER: frozenset(
+        {Cap.READ_ORGS, Cap.READ_PEOPLE, Cap.READ_MEETINGS, Cap.READ_COMPLIANCE}
     ),
-    Role.SECRETARY: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE, Cap.WRITE_PEOPLE}),
-    Role.COMMITTEE: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE}),
+    Role.PARTY_ADMIN: frozenset(
+        {
+            Cap.READ_ORGS,
+            Cap.READ_PEOPLE,
+            Cap.WRITE_PEOPLE,
+            Cap.MANAGE_ORGS,
+            Cap.ASSIGN_ROLES,
+            Cap.READ_MEETINGS,
+            Cap.WRITE_MEETINGS,
+            Cap.READ_COMPLIANCE,
+            Cap.MANAGE_RULES,
+        }
+    ),
+    Role.SECRETARY: frozenset(
+        {
+            Cap.READ_ORGS,
+            Cap.READ_PEOPLE,
+            Cap.WRITE_PEOPLE,
+            Cap.READ_MEETINGS,
+            Cap.WRITE_MEETINGS,
+            Cap.READ_COMPLIANCE,
+        }
+    ),
+    # The 组织委员 keeps the meeting records (DOMAIN-RULES R1.15).
+    Role.COMMITTEE: frozenset(
+        {Cap.READ_ORGS, Cap.READ_PEOPLE, Cap.READ_MEETINGS, Cap.WRITE_MEETINGS, Cap.READ_COMPLIANCE}
+    ),
     Role.BUSINESS_HEAD: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE}),
-    Role.MEMBER: frozenset({Cap.READ_ORGS}),
+    Role.MEMBER: frozenset({Cap.READ_ORGS, Cap.READ_MEETINGS}),
 }
 
 
