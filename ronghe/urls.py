@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("ronghe.accounts.urls")),
     path("", include("ronghe.orgs.urls")),
     path("", include("ronghe.people.urls")),
+    path("", include("ronghe.orglife.urls")),
+    path("", include("ronghe.compliance.urls")),
     path("api/v1/", api_root.urls()),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -44,6 +44,24 @@ def navigation(user: Any) -> list[NavItem]:
                 _("Import roster"), reverse("people:import"), "ti-file-import", "/people/import/"
             )
         )
+    if reach.has(Cap.READ_MEETINGS) or getattr(user, "person_id", None):
+        items.append(
+            NavItem(
+                _("Organisational life"),
+                reverse("orglife:calendar"),
+                "ti-calendar-event",
+                "/meetings/",
+            )
+        )
+    if reach.has(Cap.READ_COMPLIANCE):
+        items.append(
+            NavItem(
+                _("Compliance board"),
+                reverse("compliance:board"),
+                "ti-traffic-lights",
+                "/compliance/",
+            )
+        )
     if getattr(user, "person_id", None):
         items.append(NavItem(_("My record"), reverse("people:me"), "ti-id-badge", "/people/me/"))
     if Role.SYSADMIN in reach.roles:

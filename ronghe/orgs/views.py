@@ -186,6 +186,9 @@ def node_detail(request: HttpRequest, tree: str, code: Any) -> HttpResponse:
     if isinstance(node, PartyOrg):
         context["units"] = node.units.all()
         context["secretary"] = node.secretary
+        reach = reach_of(request.user)
+        context["sees_compliance"] = reach.reaches(Cap.READ_COMPLIANCE, party_path=node.path)
+        context["plans_meetings"] = reach.reaches(Cap.WRITE_MEETINGS, party_path=node.path)
     else:
         context["party_orgs"] = node.party_orgs.visible_to(request.user)
     return render(request, "orgs/detail.html", context)

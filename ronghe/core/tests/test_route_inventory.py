@@ -39,7 +39,7 @@ class Route:
     def url(self, code: Any = None) -> str:
         path = self.template
         for param in self.params:
-            value = {"code": code, "action": "disable"}[param]
+            value = {"code": code, "action": "disable", "token": "not-a-token"}[param]
             for converter in ("uuid", "uuidstr", "str", ""):
                 token = f"<{converter}:{param}>" if converter else f"<{param}>"
                 path = path.replace(token, str(value))
@@ -102,6 +102,13 @@ ROUTE_KINDS = {
     "people:export_download": "export",
     "api:get_export": "export",
     "api:export_file": "export",
+    "orglife:detail": "meeting",
+    "orglife:attendance": "meeting",
+    "orglife:record": "meeting",
+    "orglife:resolution": "meeting",
+    "orglife:sign_in_code": "meeting",
+    "compliance:org": "party",
+    "compliance:org_card": "party",
 }
 # Pages that must open without a session (SECURITY.md A): signing in, probes, language.
 LOGIN_EXEMPT = {
@@ -178,7 +185,7 @@ def status(client: Client, method: str, url: str) -> int:
 def test_every_route_with_a_code_says_which_kind_of_object_it_takes() -> None:
     unknown = [route.name for route in coded_routes() if route.name not in ROUTE_KINDS]
     assert unknown == [], "add these routes to ROUTE_KINDS so the walker covers them"
-    unfillable = [route.name for route in ROUTES if set(route.params) - {"code", "action"}]
+    unfillable = [route.name for route in ROUTES if set(route.params) - {"code", "action", "token"}]
     assert unfillable == []
 
 
@@ -266,6 +273,21 @@ def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, A
         # An import batch is its uploader's alone, even for their superiors.
         owner = "party_admin" if persona == "secretary" else "secretary"
         return [(f"import of {owner}", _batch_of(cast, owner).code)]
+    if kind == "meeting":
+        # Meetings of A1 (its members and everyone above), of B1 (only the committee's staff
+        # and leader) and of the outsider's branch.
+        seen = {
+            "leader": {"A1", "B1"},
+            "party_admin": {"A1", "B1"},
+            "secretary": {"A1"},
+            "member": {"A1"},
+            "outsider": {"O1"},
+        }.get(persona, set())
+        return [
+            (f"meeting of {org}", _meeting_of(cast, org).code)
+            for org in ("A1", "B1", "O1")
+            if org not in seen
+        ]
     if kind == "export":
         # An export request: its requester's, and open to those who may decide it (people
         # who manage the organisation it covers). The secretary's request about A1 is
@@ -275,6 +297,16 @@ def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, A
         owner = "party_admin" if persona == "secretary" else "secretary"
         return [(f"export of {owner}", _export_of(cast, owner).code)]
     raise AssertionError(kind)
+
+
+def _meeting_of(cast: Cast, org: str) -> Any:
+    from django.utils import timezone
+
+    from ronghe.orglife.models import Meeting
+
+    return Meeting.objects.create(
+        org=cast.orgs[org], kind="theme_day", title="主题党日", starts_at=timezone.now()
+    )
 
 
 def _batch_of(cast: Cast, username: str) -> Any:

@@ -1,0 +1,122 @@
+"""Compliance pages: the board for a committee (which organisations are behind, by rule) and
+one organisation's findings with their deadlines, evidence and sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from ronghe.compliance.models import Finding, Rule
+from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
+from ronghe.orgs.models import PartyOrg
+
+S = Finding.Status
+# The colour a cell shows: the most urgent current finding of an (organisation, rule) pair.
+URGENCY: dict[str, int] = {S.VIOLATED: 4, S.OVERDUE: 3, S.DUE_SOON: 2, S.OPEN: 1, S.OK: 0}
+PAGE_SIZE = 50
+
+
+def _current(findings: Any) -> Any:
+    """What is owed now: each pair's latest period, and earlier periods still overdue."""
+    return findings.filter(Q(is_latest=True) | Q(status=S.OVERDUE))
+
+
+def _worst(findings: list[Finding]) -> dict[tuple[int, int], Finding]:
+    cells: dict[tuple[int, int], Finding] = {}
+    for finding in findings:
+        key = (finding.org_id, finding.rule_id)
+        if key not in cells or URGENCY[finding.status] > URGENCY[cells[key].status]:
+            cells[key] = finding
+    return cells
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    require_cap(request.user, Cap.READ_COMPLIANCE)
+    visible = Finding.objects.visible_to(request.user)
+    rules = list(Rule.objects.all())
+    behind_only = request.GET.get("behind") == "1"
+    rule_filter = request.GET.get("rule", "")
+    orgs = (
+        PartyOrg.objects.visible_to(request.user)
+        .filter(reach_of(request.user).q(Cap.READ_COMPLIANCE, party=""))
+        .open()
+    )
+    wanted = _current(visible)
+    if rule_filter:
+        wanted = wanted.filter(rule__key=rule_filter)
+    if behind_only:
+        wanted = wanted.filter(status__in=(S.DUE_SOON, S.OVERDUE, S.VIOLATED))
+    orgs = orgs.filter(pk__in=wanted.values("org_id")).order_by("path")
+    page = Paginator(orgs.only("id", "code", "name", "kind", "path"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    cells = _worst(list(_current(Finding.objects.filter(org__in=rows)).select_related("evidence")))
+    summary = {
+        (row["rule_id"], row["status"]): row["n"]
+        for row in _current(visible).values("rule_id", "status").annotate(n=Count("id")).order_by()
+    }
+    columns = [rule for rule in rules if not rule_filter or rule.key == rule_filter]
+    return render(
+        request,
+        "compliance/board.html",
+        {
+            "page": page,
+            "columns": [
+                {
+                    "rule": rule,
+                    "behind": sum(summary.get((rule.pk, s), 0) for s in (S.OVERDUE, S.VIOLATED)),
+                    "due_soon": summary.get((rule.pk, S.DUE_SOON), 0),
+                    "ok": summary.get((rule.pk, S.OK), 0),
+                }
+                for rule in columns
+            ],
+            "rows": [
+                {"org": org, "cells": [cells.get((org.pk, rule.pk)) for rule in columns]}
+                for org in rows
+            ],
+            "rules": rules,
+            "behind_only": behind_only,
+            "rule_filter": rule_filter,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _org_findings(request: HttpRequest, code: Any) -> tuple[PartyOrg, list[Finding]]:
+    org = get_for_user(PartyOrg, request.user, code)
+    if not reach_of(request.user).reaches(Cap.READ_COMPLIANCE, party_path=org.path):
+        raise PermissionDenied
+    findings = list(
+        _current(Finding.objects.filter(org=org))
+        .select_related("rule", "evidence")
+        .order_by("deadline")
+    )
+    findings.sort(key=lambda finding: (-URGENCY[finding.status], finding.deadline))
+    return org, findings
+
+
+def org_findings(request: HttpRequest, code: Any) -> HttpResponse:
+    org, findings = _org_findings(request, code)
+    history = list(
+        Finding.objects.filter(org=org, is_latest=False)
+        .select_related("rule", "evidence")
+        .order_by("-period_start")[:100]
+    )
+    return render(
+        request,
+        "compliance/org.html",
+        {"org": org, "findings": findings, "history": history},
+    )
+
+
+def org_card(request: HttpRequest, code: Any) -> HttpResponse:
+    """The countdowns on the organisation page (loaded into it by htmx)."""
+    org, findings = _org_findings(request, code)
+    return render(request, "compliance/_org_card.html", {"org": org, "findings": findings})

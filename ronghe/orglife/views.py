@@ -1,0 +1,288 @@
+"""Organisational-life pages: the calendar, planning, the meeting page (sign-in, record,
+resolutions), "my meetings" and signing in by QR code."""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
+from ronghe.orglife import services
+from ronghe.orglife.forms import (
+    AttendanceForm,
+    MeetingForm,
+    ResolutionForm,
+    details_of,
+    record_form,
+    topic_formset,
+)
+from ronghe.orglife.kinds import spec_of
+from ronghe.orglife.models import Attendance, Meeting
+from ronghe.people.models import Person
+
+WEEKDAYS = [
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+]
+
+
+def _may_open_calendar(user: Any) -> bool:
+    reach = reach_of(user)
+    return reach.has(Cap.READ_MEETINGS) or reach.person_id is not None
+
+
+def _month(text: str) -> date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except (ValueError, TypeError):
+        today = timezone.localdate()
+        return date(today.year, today.month, 1)
+
+
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    """The organisational-life calendar: a month grid, or the same meetings as a list."""
+    if not _may_open_calendar(request.user):
+        raise PermissionDenied
+    first = _month(request.GET.get("month", ""))
+    last = date(first.year, first.month, calendar_module.monthrange(first.year, first.month)[1])
+    tz = timezone.get_current_timezone()
+    meetings = list(
+        Meeting.objects.visible_to(request.user)
+        .between(
+            datetime.combine(first, time.min, tz),
+            datetime.combine(last + timedelta(days=1), time.min, tz),
+        )
+        .for_list()
+        .order_by("starts_at")
+    )
+    by_day: dict[date, list[Meeting]] = {}
+    for meeting in meetings:
+        by_day.setdefault(timezone.localtime(meeting.starts_at).date(), []).append(meeting)
+    weeks = [
+        [
+            {"day": day, "in_month": day.month == first.month, "meetings": by_day.get(day, [])}
+            for day in week
+        ]
+        for week in calendar_module.Calendar(firstweekday=0).monthdatescalendar(
+            first.year, first.month
+        )
+    ]
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    return render(
+        request,
+        "orglife/calendar.html",
+        {
+            "first": first,
+            "weeks": weeks,
+            "weekdays": WEEKDAYS,
+            "meetings": meetings,
+            "view": "list" if request.GET.get("view") == "list" else "month",
+            "previous": previous.strftime("%Y-%m"),
+            "following": following.strftime("%Y-%m"),
+            "today": timezone.localdate(),
+            "can_plan": reach_of(request.user).has(Cap.WRITE_MEETINGS),
+        },
+    )
+
+
+def my_meetings(request: HttpRequest) -> HttpResponse:
+    """The meetings the signed-in member is invited to: what is coming, and their record."""
+    person_id = reach_of(request.user).person_id
+    if person_id is None:
+        raise PermissionDenied
+    rows = (
+        Attendance.objects.filter(person_id=person_id)
+        .exclude(meeting__status=Meeting.Status.CANCELLED)
+        .select_related("meeting", "meeting__org")
+        .order_by("-meeting__starts_at")
+    )
+    now = timezone.now()
+    upcoming = [row for row in rows[:200] if row.meeting.starts_at >= now - timedelta(hours=3)]
+    past = [row for row in rows[:200] if row.meeting.starts_at < now - timedelta(hours=3)]
+    upcoming.reverse()
+    counts = rows.aggregate(
+        due=Count("id", filter=Q(meeting__status=Meeting.Status.HELD)),
+        came=Count(
+            "id",
+            filter=Q(meeting__status=Meeting.Status.HELD)
+            & Q(status__in=(Attendance.Status.PRESENT, Attendance.Status.LATE)),
+        ),
+    )
+    return render(
+        request,
+        "orglife/mine.html",
+        {"upcoming": upcoming, "past": past[:50], "counts": counts},
+    )
+
+
+def plan_meeting(request: HttpRequest) -> HttpResponse:
+    require_cap(request.user, Cap.WRITE_MEETINGS)
+    initial = {}
+    if org_code := request.GET.get("org"):
+        initial["org"] = org_code
+    form = MeetingForm(request.POST or None, user=request.user, initial=initial)
+    topics = topic_formset(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid() and topics.is_valid():
+        agenda = [topic for topic in (f.topic() for f in topics.forms) if topic is not None]
+        meeting = services.meeting_plan(
+            org=form.cleaned_data["org"], data=form.cleaned_data, topics=agenda, by=request.user
+        )
+        messages.success(request, _("The meeting is on the calendar; its members are invited."))
+        return redirect("orglife:detail", code=meeting.code)
+    return render(request, "orglife/plan.html", {"form": form, "topics": topics})
+
+
+def _meeting(request: HttpRequest, code: Any, *, write: bool = False) -> Meeting:
+    return get_for_user(Meeting, request.user, code, write=write)
+
+
+def _may_write(user: Any, meeting: Meeting) -> bool:
+    return Meeting.objects.writable_by(user).filter(pk=meeting.pk).exists()
+
+
+def meeting_detail(request: HttpRequest, code: Any, **forms: Any) -> HttpResponse:
+    meeting = _meeting(request, code)
+    may_write = _may_write(request.user, meeting)
+    attendance = list(meeting.attendance.select_related("person").order_by("person__name_pinyin"))
+    heads = services.headcount(meeting, voting_only=True)
+    everyone = services.headcount(meeting, voting_only=False)
+    context = {
+        "meeting": meeting,
+        "spec": spec_of(meeting.kind),
+        "topics": list(meeting.topics.select_related("unit")),
+        "attendance": attendance,
+        "heads": heads,
+        "everyone": everyone,
+        "resolutions": list(meeting.resolutions.prefetch_related("task_links")),
+        "may_write": may_write,
+        "statuses": [s for s in Attendance.Status if s != Attendance.Status.PENDING],
+        "record_form": forms.get("record_form") or record_form(meeting),
+        "resolution_form": forms.get("resolution_form") or ResolutionForm(meeting=meeting),
+        "attendance_form": forms.get("attendance_form"),
+        "details": [
+            (field.label, meeting.details.get(field.key))
+            for field in spec_of(meeting.kind).fields
+            if meeting.details.get(field.key) not in (None, "")
+        ],
+        "refused": forms.get("refused", []),
+        "own": next(
+            (row for row in attendance if row.person_id == reach_of(request.user).person_id), None
+        ),
+    }
+    status = 400 if forms else 200
+    return render(request, "orglife/detail.html", context, status=status)
+
+
+@require_POST
+def attendance_update(request: HttpRequest, code: Any) -> HttpResponse:
+    meeting = _meeting(request, code, write=True)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        return meeting_detail(request, code, attendance_form=form)
+    person = meeting.attendance.filter(person__code=form.cleaned_data["person"]).first()
+    if person is None:
+        raise Http404
+    try:
+        services.attendance_record(
+            meeting=meeting,
+            person=person.person,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+    except services.MeetingRefused as refused:
+        return meeting_detail(request, code, refused=refused.breaches)
+    return redirect(reverse("orglife:detail", args=[meeting.code]) + "#attendance")
+
+
+@require_POST
+def record_meeting(request: HttpRequest, code: Any) -> HttpResponse:
+    meeting = _meeting(request, code, write=True)
+    form = record_form(meeting, request.POST)
+    if not form.is_valid():
+        return meeting_detail(request, code, record_form=form)
+    try:
+        services.meeting_record(
+            meeting=meeting,
+            minutes=form.cleaned_data["minutes"],
+            details=details_of(form),
+            by=request.user,
+        )
+    except services.MeetingRefused as refused:
+        return meeting_detail(request, code, record_form=form, refused=refused.breaches)
+    messages.success(request, _("The meeting is recorded as held."))
+    return redirect("orglife:detail", code=meeting.code)
+
+
+@require_POST
+def add_resolution(request: HttpRequest, code: Any) -> HttpResponse:
+    meeting = _meeting(request, code, write=True)
+    form = ResolutionForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        return meeting_detail(request, code, resolution_form=form)
+    try:
+        services.resolution_add(
+            meeting=meeting,
+            text=form.cleaned_data["text"],
+            vote_kind=form.cleaned_data["vote_kind"],
+            ballot=form.ballot(),
+            declared=form.cleaned_data["outcome"],
+            by=request.user,
+        )
+    except services.MeetingRefused as refused:
+        form.add_error(None, "；".join(str(breach) for breach in refused.breaches))
+        return meeting_detail(request, code, resolution_form=form)
+    return redirect(reverse("orglife:detail", args=[meeting.code]) + "#resolutions")
+
+
+def sign_in_code(request: HttpRequest, code: Any) -> HttpResponse:
+    """The QR code shown in the room (an SVG, renewed by the page every minute)."""
+    meeting = _meeting(request, code, write=True)
+    url = request.build_absolute_uri(
+        reverse("orglife:checkin", args=[services.sign_in_token(meeting)])
+    )
+    svg = segno.make(url, error="m").svg_inline(scale=6, title=_("Scan to sign in"))
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """A member's phone opened the code: confirm, then sign them in."""
+    meeting_code = services.meeting_code_from_token(token)
+    if meeting_code is None:
+        return render(request, "orglife/checkin.html", {"expired": True}, status=410)
+    meeting = Meeting.objects.filter(code=meeting_code).select_related("org").first()
+    if meeting is None:
+        raise Http404
+    person_id = reach_of(request.user).person_id
+    person = Person.objects.filter(pk=person_id).first() if person_id else None
+    context: dict[str, Any] = {"meeting": meeting, "token": token}
+    if request.method == "POST":
+        try:
+            row = services.attendance_self_sign_in(meeting=meeting, person=person, by=request.user)
+        except services.MeetingRefused as refused:
+            context["refused"] = refused.breaches
+            return render(request, "orglife/checkin.html", context, status=403)
+        context["done"] = row
+    return render(request, "orglife/checkin.html", context)
