@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ronghe.core.access import Cap, reach_of
@@ -104,14 +106,10 @@ class FindingQuerySet(models.QuerySet["Finding"]):
     def visible_to(self, user: Any) -> FindingQuerySet:
         return self.filter(reach_of(user).q(Cap.READ_COMPLIANCE, party="org__"))
 
-    def needing_action(self) -> FindingQuerySet:
-        return self.filter(
-            status__in=(Finding.Status.DUE_SOON, Finding.Status.OVERDUE, Finding.Status.VIOLATED)
-        )
-
     def current(self) -> FindingQuerySet:
-        """The latest period of every (rule, organisation) pair, and anything still owed."""
-        return self.filter(is_latest=True) | self.filter(status=Finding.Status.OVERDUE)
+        """What is owed now: each (rule, organisation) pair's latest period, and earlier
+        periods still overdue."""
+        return self.filter(Q(is_latest=True) | Q(status=Finding.Status.OVERDUE))
 
 
 class Finding(models.Model):
@@ -158,8 +156,6 @@ class Finding(models.Model):
 
     @property
     def days_left(self) -> int | None:
-        from django.utils import timezone
-
         if self.status == self.Status.OK:
             return None
         return (self.deadline - timezone.localdate()).days

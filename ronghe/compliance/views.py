@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,11 +20,6 @@ S = Finding.Status
 # The colour a cell shows: the most urgent current finding of an (organisation, rule) pair.
 URGENCY: dict[str, int] = {S.VIOLATED: 4, S.OVERDUE: 3, S.DUE_SOON: 2, S.OPEN: 1, S.OK: 0}
 PAGE_SIZE = 50
-
-
-def _current(findings: Any) -> Any:
-    """What is owed now: each pair's latest period, and earlier periods still overdue."""
-    return findings.filter(Q(is_latest=True) | Q(status=S.OVERDUE))
 
 
 def _worst(findings: list[Finding]) -> dict[tuple[int, int], Finding]:
@@ -47,7 +42,7 @@ def board(request: HttpRequest) -> HttpResponse:
         .filter(reach_of(request.user).q(Cap.READ_COMPLIANCE, party=""))
         .open()
     )
-    wanted = _current(visible)
+    wanted = visible.current()
     if rule_filter:
         wanted = wanted.filter(rule__key=rule_filter)
     if behind_only:
@@ -57,10 +52,10 @@ def board(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     rows = list(page.object_list)
-    cells = _worst(list(_current(Finding.objects.filter(org__in=rows)).select_related("evidence")))
+    cells = _worst(list(Finding.objects.filter(org__in=rows).current().select_related("evidence")))
     summary = {
         (row["rule_id"], row["status"]): row["n"]
-        for row in _current(visible).values("rule_id", "status").annotate(n=Count("id")).order_by()
+        for row in visible.current().values("rule_id", "status").annotate(n=Count("id")).order_by()
     }
     columns = [rule for rule in rules if not rule_filter or rule.key == rule_filter]
     return render(
@@ -94,7 +89,8 @@ def _org_findings(request: HttpRequest, code: Any) -> tuple[PartyOrg, list[Findi
     if not reach_of(request.user).reaches(Cap.READ_COMPLIANCE, party_path=org.path):
         raise PermissionDenied
     findings = list(
-        _current(Finding.objects.filter(org=org))
+        Finding.objects.filter(org=org)
+        .current()
         .select_related("rule", "evidence")
         .order_by("deadline")
     )

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
 from ronghe.notify.models import Notification
 
 
@@ -26,14 +23,3 @@ def notify(*, users: Iterable[Any], key: str, title: str, body: str = "", url: s
     ]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(fresh)
-
-
-@transaction.atomic
-def notification_read(*, notification: Notification) -> None:
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-
-
-def all_read(*, user: Any) -> int:
-    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ronghe.core.access import Cap, reach_of
 from ronghe.orglife.kinds import spec_of
 from ronghe.orglife.models import Attendance, Meeting, MeetingKind, Resolution
 from ronghe.orglife.quorum import Ballot
@@ -69,8 +70,6 @@ class MeetingForm(_Form):
 
 
 def writable_orgs(user: Any) -> Any:
-    from ronghe.core.access import Cap, reach_of
-
     return PartyOrg.objects.open().filter(reach_of(user).q(Cap.WRITE_MEETINGS, party=""))
 
 
@@ -114,9 +113,11 @@ class TopicForm(_Form):
         )
 
 
-def topic_formset(user: Any, data: Any = None, initial: Any = None, rows: int = 4) -> Any:
-    formset_class = forms.formset_factory(TopicForm, extra=rows, max_num=20, validate_max=True)
-    return formset_class(data, initial=initial, prefix="topics", form_kwargs={"user": user})
+TopicFormSet = forms.formset_factory(TopicForm, extra=4, max_num=20, validate_max=True)
+
+
+def topic_formset(user: Any, data: Any = None) -> Any:
+    return TopicFormSet(data, prefix="topics", form_kwargs={"user": user})
 
 
 class AttendanceForm(forms.Form):

@@ -9,11 +9,15 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from ronghe.accounts import tokens
+from ronghe.compliance import evaluator
 from ronghe.core import audit
+from ronghe.orglife import services as orglife
+from ronghe.orglife.models import Meeting, Resolution
 from ronghe.orgs.models import PartyOrg, Unit
-from ronghe.people.models import ExportRequest, ImportBatch, PoliticalStatus
+from ronghe.people.models import ExportRequest, ImportBatch, Person, PoliticalStatus
 from ronghe.testing import Cast, PersonFactory, make_org, make_unit
 
 K = PartyOrg.Kind
@@ -58,6 +62,7 @@ def grow(cast: Cast) -> None:
         )
     for index in range(5):
         _exchange_rows(cast, index)
+    _meetings(cast, more=True)
     for index in range(60):
         audit.record(
             audit.Action.UPDATE,
@@ -66,6 +71,37 @@ def grow(cast: Cast) -> None:
             object_id=str(index),
             after={"n": index},
         )
+
+
+def _meetings(cast: Cast, *, more: bool = False) -> None:
+    """The A1 meeting the meeting page shows; with `more`, more meetings this month, more
+    invitees, topics and resolutions on it. Findings are evaluated afresh either way."""
+    if not more:
+        meeting = _plan(cast, "首次会议")
+    else:
+        meeting = Meeting.objects.get(title="首次会议")
+        orglife.invitee_add(meeting=meeting, people=Person.objects.all(), by=None)
+    for index in range(5 if more else 1):  # one already, so that prefetching is measured
+        if more:
+            _plan(cast, f"会议{index}")
+        orglife.resolution_add(
+            meeting=meeting,
+            text=f"决议{index}",
+            vote_kind=Resolution.VoteKind.NONE,
+            ballot=None,
+            declared="",
+            by=None,
+        )
+    evaluator.evaluate()
+
+
+def _plan(cast: Cast, title: str) -> Meeting:
+    return orglife.meeting_plan(
+        org=cast.orgs["A1"],
+        data={"kind": "general_meeting", "title": title, "starts_at": timezone.now()},
+        topics=[orglife.TopicInput("业务议题", is_business=True, unit=cast.units["UA1"])],
+        by=None,
+    )
 
 
 def _exchange_rows(cast: Cast, index: int) -> None:
@@ -113,11 +149,24 @@ PAGES: dict[str, Page] = {
     "exports: own and to decide": lambda cast: ("party_admin", "/people/exports/"),
     "API tokens": lambda cast: ("party_admin", "/accounts/tokens/"),
     "accounts": lambda cast: ("sysadmin", "/manage/accounts/"),
+    "meeting calendar (month)": lambda cast: ("member", "/meetings/"),
+    "meeting calendar (list)": lambda cast: ("leader", "/meetings/?view=list"),
+    "my meetings": lambda cast: ("member", "/meetings/mine/"),
+    "meeting page": lambda cast: (
+        "secretary",
+        f"/meetings/{Meeting.objects.get(title='首次会议').code}/",
+    ),
+    "compliance board": lambda cast: ("party_admin", "/compliance/"),
+    "organisation findings": lambda cast: (
+        "secretary",
+        f"/compliance/orgs/{cast.orgs['A1'].code}/",
+    ),
 }
 
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_the_query_count_does_not_grow_with_the_rows(cast: Cast, page: str) -> None:
+    _meetings(cast)
     persona, url = PAGES[page](cast)
     client = cast.client(persona)
     for index in range(3):  # an empty trail would spare the paginator its page query

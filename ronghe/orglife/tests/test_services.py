@@ -197,3 +197,23 @@ def test_a_resolution_links_to_a_task_once(cast):
     services.resolution_link_task(resolution=resolution, task_code=task, by=None)
     services.resolution_link_task(resolution=resolution, task_code=task, by=None)
     assert list(resolution.task_links.values_list("task_code", flat=True)) == [task]
+
+
+def test_a_planned_meeting_can_be_moved_and_cancelled_once(cast):
+    meeting = plan(cast, starts_at=timezone.now() + timedelta(days=3))
+    later = meeting.starts_at + timedelta(days=1)
+    services.meeting_update(
+        meeting=meeting,
+        data={"starts_at": later, "place": None},
+        topics=[],
+        by=cast.users["secretary"],
+    )
+    meeting.refresh_from_db()
+    assert (meeting.starts_at, meeting.place, meeting.topics.count()) == (later, "", 0)
+    services.meeting_cancel(meeting=meeting, reason="与生产调度会冲突", by=cast.users["secretary"])
+    with pytest.raises(services.MeetingRefused):
+        services.meeting_cancel(meeting=meeting, reason="again", by=cast.users["secretary"])
+    with pytest.raises(services.MeetingRefused):
+        sign(cast, meeting, "王磊")
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.CANCELLED
+    assert AuditEvent.objects.filter(object_type="orglife.meeting", action="update").count() == 2
