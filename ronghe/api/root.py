@@ -23,6 +23,8 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from ronghe.api.auth import ActiveSessionAuth, ApiTokenAuth
 from ronghe.api.idempotency import IdempotencyConflict, IdempotencyMismatch
+from ronghe.compliance.api import router as compliance_router
+from ronghe.orglife.api import router as orglife_router
 from ronghe.orgs.api import router as orgs_router
 from ronghe.people.api import router as people_router
 
@@ -32,12 +34,17 @@ AUTH = [ApiTokenAuth(), ActiveSessionAuth()]
 api = NinjaAPI(
     title="Ronghe API",
     version="1",
-    description="融合 platform API: the roster and the organisation trees.",
+    description=(
+        "融合 platform API: the roster, the organisation trees, organisational life and"
+        " compliance with the Party rules."
+    ),
     auth=AUTH,
     urls_namespace="api",
 )
 api.add_router("/people", people_router)
 api.add_router("/", orgs_router)
+api.add_router("/", orglife_router)
+api.add_router("/compliance", compliance_router)
 
 # Machine codes of errors raised as ninja's HttpError, by status, unless the error names one.
 STATUS_CODES = {

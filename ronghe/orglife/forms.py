@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -67,6 +68,58 @@ class MeetingForm(_Form):
         if starts and ends and ends <= starts:
             self.add_error("ends_at", _("The end must come after the start."))
         return data
+
+
+class MeetingEditForm(MeetingForm):
+    """Change a planned meeting: everything but its organisation and kind."""
+
+    def __init__(self, *args: Any, meeting: Meeting, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["org"]
+        del self.fields["kind"]
+        self.meeting = meeting
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.meeting.status != Meeting.Status.PLANNED:
+            raise forms.ValidationError(_("Only a planned meeting can be changed."))
+        return data
+
+
+def meeting_initial(meeting: Meeting) -> dict[str, Any]:
+    """A meeting's current values as the edit form's data (codes for people)."""
+    tz_starts = timezone.localtime(meeting.starts_at)
+    tz_ends = timezone.localtime(meeting.ends_at) if meeting.ends_at else None
+    return {
+        "title": meeting.title,
+        "starts_at": tz_starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": tz_ends.strftime("%Y-%m-%dT%H:%M") if tz_ends else "",
+        "place": meeting.place,
+        "host": str(meeting.host.code) if meeting.host else "",
+        "recorder": str(meeting.recorder.code) if meeting.recorder else "",
+    }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("reason"), max_length=200)
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError(_("Say why the meeting is cancelled."))
+        return reason
+
+
+class InviteForm(_Form):
+    people = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("people to invite"),
+        queryset=Person.objects.none(),
+        to_field_name="code",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._field("people").queryset = Person.objects.visible_to(user)
 
 
 def writable_orgs(user: Any) -> Any:

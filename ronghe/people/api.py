@@ -14,10 +14,10 @@ from django.http import FileResponse, Http404, HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import CursorPagination, paginate
 
+from ronghe.api.errors import ApiError, FieldError
 from ronghe.api.idempotency import idempotent
 from ronghe.core.access import Cap, get_for_user, require_cap
 from ronghe.core.downloads import private_download
@@ -36,28 +36,6 @@ from ronghe.people.models import (
 
 router = Router(tags=["people"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class FieldError(HttpError):
-    """422 with one entry per field, the shape ninja's own validation errors have."""
-
-    code = "invalid"
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(422, "invalid")
-        self.details = [
-            {"field": field, "location": ["body", field], "code": "invalid", "message": message}
-            for field, messages in errors.items()
-            for message in messages
-        ]
-
-
-class ApiError(HttpError):
-    """An error with its own machine code (see api.root for the shape)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(status, message)
-        self.code = code
 
 
 # --- people ----------------------------------------------------------------------------------

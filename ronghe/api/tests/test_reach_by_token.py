@@ -7,6 +7,7 @@ are those of the cast (ronghe/testing.py): the outsider's organisation is anothe
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -14,7 +15,15 @@ import pytest
 from django.test import Client
 
 from ronghe.accounts import tokens
-from ronghe.core.tests.test_route_inventory import ROUTE_KINDS, ROUTES, _batch_of, _export_of
+from ronghe.core.tests.test_route_inventory import (
+    API_BODIES,
+    ROUTE_KINDS,
+    ROUTES,
+    _batch_of,
+    _export_of,
+    _meeting_of,
+    _setting_of,
+)
 from ronghe.testing import Cast
 
 API_ROUTES = [route for route in ROUTES if route.name.startswith("api:") and "code" in route.params]
@@ -32,6 +41,10 @@ def ours(cast: Cast, kind: str) -> list[Any]:
         return [_batch_of(cast, "secretary")]
     if kind == "export":
         return [_export_of(cast, "secretary")]
+    if kind == "meeting":
+        return [_meeting_of(cast, "A1"), _meeting_of(cast, "B1")]
+    if kind == "setting":
+        return [_setting_of(cast, "A1")]
     raise AssertionError(kind)
 
 
@@ -39,7 +52,12 @@ def call(client: Client, route: Any, code: Any, secret: str) -> int:
     headers = {"Authorization": f"Bearer {secret}"}
     answer = client.get(route.url(code), headers=headers).status_code
     if answer == 405:  # an operation that is not a GET
-        answer = client.post(route.url(code), headers=headers).status_code
+        body = API_BODIES.get(route.url(code).rsplit("/", 1)[-1], {})
+        answer = client.post(
+            route.url(code), json.dumps(body), content_type="application/json", headers=headers
+        ).status_code
+    if answer == 405:  # nor a POST
+        answer = client.delete(route.url(code), headers=headers).status_code
     return answer
 
 

@@ -26,13 +26,17 @@ from django.db import close_old_connections
 from django.http import QueryDict
 from django.test import Client
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from ronghe.accounts import tokens
+from ronghe.compliance import services as compliance
+from ronghe.compliance.models import Rule
 from ronghe.demo import names
+from ronghe.orglife import services
 from ronghe.orgs.models import PartyOrg
 from ronghe.people import exports, imports
 from ronghe.testing import Cast
@@ -90,6 +94,18 @@ def world(request: pytest.FixtureRequest, cast: Cast, settings: Any, tmp_path: P
     pending = exports.request_export(user, QueryDict(), reason="fuzz")
     approved = exports.request_export(user, QueryDict(), reason="fuzz")
     exports.decide(approved, by=cast.users["leader"], approve=True)
+    meeting = services.meeting_plan(
+        org=home,
+        data={"kind": "general_meeting", "title": "fuzz", "starts_at": timezone.now()},
+        topics=[],
+        by=user,
+    )
+    setting = compliance.rule_setting_save(
+        rule=Rule.objects.get(key="theme-day-monthly"),
+        org=home,
+        data={"min_count": 2, "reason": "fuzz"},
+        by=user,
+    )
     branches = [
         o for o in cast.orgs.values() if o.kind in (PartyOrg.Kind.BRANCH, PartyOrg.Kind.GROUP)
     ]
@@ -103,6 +119,8 @@ def world(request: pytest.FixtureRequest, cast: Cast, settings: Any, tmp_path: P
             "targets": [str(o.code) for o in imports.target_orgs_for(user)],
             "imports": batches,
             "exports": [str(pending.code), str(approved.code)],
+            "meetings": [str(meeting.code)],
+            "settings": [str(setting.code)],
         },
     )
 
@@ -122,6 +140,8 @@ KINDS = {  # the collection a path's `{code}` belongs to
     "/api/v1/people/imports/{code}": "imports",
     "/api/v1/people/exports/{code}": "exports",
     "/api/v1/people/{code}": "people",
+    "/api/v1/meetings/{code}": "meetings",
+    "/api/v1/compliance/settings/{code}": "settings",
     "/api/v1/orgs/{code}": "orgs",
     "/api/v1/units/{code}": "units",
 }
@@ -160,7 +180,14 @@ def aim(case: Any, world: World) -> None:
     # An upload's `org` must be one the persona may file into for the upload to go through.
     org_kind = "targets" if path == "/api/v1/people/imports" else "orgs"
     for where in (case.query, body):
-        for key, kind in (("org", org_kind), ("party_org", "branches"), ("unit", "units")):
+        for key, kind in (
+            ("org", org_kind),
+            ("party_org", "branches"),
+            ("unit", "units"),
+            ("person", "people"),
+            ("host", "people"),
+            ("recorder", "people"),
+        ):
             if where and isinstance(where.get(key), str):
                 where[key] = real(where[key], world.codes[kind])
     positive = case.meta is None or not case.meta.generation.mode.is_negative
