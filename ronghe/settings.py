@@ -219,6 +219,11 @@ RONGHE_EXPORT_APPROVAL_ROWS = env_int("RONGHE_EXPORT_APPROVAL_ROWS", 50)
 # Uploaded files, error reports and generated exports: private, never web-served (F-2).
 RONGHE_PRIVATE_DIR = Path(env_str("RONGHE_PRIVATE_DIR", str(VAR_DIR / "private")))
 RONGHE_TEMP_FILE_HOURS = env_int("RONGHE_TEMP_FILE_HOURS", 24)
+# Meeting photos and scans (JPEG, PNG, PDF): size of one file, files per meeting.
+RONGHE_ATTACHMENT_MAX_BYTES = env_int("RONGHE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+RONGHE_ATTACHMENTS_PER_MEETING = env_int("RONGHE_ATTACHMENTS_PER_MEETING", 30)
+# Invitees are reminded this many hours before a meeting (the hourly job).
+RONGHE_MEETING_REMINDER_HOURS = env_int("RONGHE_MEETING_REMINDER_HOURS", 24)
 RONGHE_EXPORT_FILE_HOURS = env_int("RONGHE_EXPORT_FILE_HOURS", 2)
 # API tokens: requests per minute per token (SECURITY.md H-3).
 RONGHE_API_RATE_PER_MINUTE = env_int("RONGHE_API_RATE_PER_MINUTE", 120)

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -37,6 +38,7 @@ from ronghe.core.access import Cap, Role, reach_of, require_role
 from ronghe.core.downloads import xlsx_download
 
 PENDING = "ronghe_pending_login"
+NEXT = "ronghe_login_next"
 
 
 def _pending_user(request: HttpRequest) -> User | None:
@@ -62,10 +64,21 @@ def _pending_enrolment(request: HttpRequest) -> User | None:
     return user
 
 
+def _remember_next(request: HttpRequest) -> None:
+    """Where the login was asked from (a scanned sign-in code, a link in a message), kept
+    through the second-factor step; only a path on this site is kept."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        request.session[NEXT] = target
+
+
 def _finish(request: HttpRequest, user: User, *, otp_verified: bool) -> HttpResponse:
     request.session.pop(PENDING, None)
+    target = request.session.pop(NEXT, None)
     services.login_complete(request, user, otp_verified=otp_verified)
-    return redirect("insights:today")
+    return redirect(target or "insights:today")
 
 
 @login_not_required
@@ -73,6 +86,7 @@ def _finish(request: HttpRequest, user: User, *, otp_verified: bool) -> HttpResp
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("insights:today")
+    _remember_next(request)
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = services.password_check(**form.cleaned_data)

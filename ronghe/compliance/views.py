@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from ronghe.compliance.models import Finding, Rule
+from ronghe.compliance import services
+from ronghe.compliance.forms import RuleSettingForm
+from ronghe.compliance.models import Finding, Rule, RuleSetting
 from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
 from ronghe.orgs.models import PartyOrg
 
@@ -116,3 +121,58 @@ def org_card(request: HttpRequest, code: Any) -> HttpResponse:
     """The countdowns on the organisation page (loaded into it by htmx)."""
     org, findings = _org_findings(request, code)
     return render(request, "compliance/_org_card.html", {"org": org, "findings": findings})
+
+
+# --- the rule set and its local settings -----------------------------------------------------
+
+
+def rules_page(request: HttpRequest) -> HttpResponse:
+    """The rule set as data: parameters, organisations it applies to, dates in force and the
+    source; below, the local settings within reach, which Party-affairs staff change."""
+    require_cap(request.user, Cap.READ_COMPLIANCE)
+    may_manage = reach_of(request.user).has(Cap.MANAGE_RULES)
+    form = None
+    if may_manage:
+        initial = {"rule": request.GET.get("rule", ""), "org": request.GET.get("org", "")}
+        form = RuleSettingForm(request.POST or None, user=request.user, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            services.rule_setting_save(
+                rule=data["rule"], org=data["org"], data=data, by=request.user
+            )
+            messages.success(
+                request,
+                _("The rule is adjusted for %(org)s and below; its findings are evaluated again.")
+                % {"org": data["org"].name},
+            )
+            return redirect("compliance:rules")
+    elif request.method == "POST":
+        raise PermissionDenied
+    settings = (
+        RuleSetting.objects.visible_to(request.user)
+        .select_related("rule", "org")
+        .order_by("org__path", "rule__key")
+    )
+    return render(
+        request,
+        "compliance/rules.html",
+        {
+            "rules": list(Rule.objects.all()),
+            "settings": list(settings[:500]),
+            "form": form,
+            "writable": set(
+                RuleSetting.objects.writable_by(request.user).values_list("pk", flat=True)
+            )
+            if may_manage
+            else set(),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@require_POST
+def delete_setting(request: HttpRequest, code: Any) -> HttpResponse:
+    setting = get_for_user(RuleSetting, request.user, code, write=True)
+    services.rule_setting_delete(setting=setting, by=request.user)
+    messages.success(request, _("The local setting is removed; the published rule applies again."))
+    return redirect("compliance:rules")

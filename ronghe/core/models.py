@@ -53,6 +53,7 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("Updated")
         MOVE = "move", _("Moved")
         CLOSE = "close", _("Closed")
+        DELETE = "delete", _("Deleted")
         UNMASK = "unmask", _("Full value viewed")
         EXPORT = "export", _("Exported")
         EXPORT_REQUESTED = "export_requested", _("Export approval requested")

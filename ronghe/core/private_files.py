@@ -1,4 +1,5 @@
-"""Private files: uploads waiting to be imported, error reports and generated exports.
+"""Private files: uploads waiting to be imported, error reports, generated exports and the
+photos and scans attached to meetings.
 
 They live under RONGHE_PRIVATE_DIR (never a web-served directory), under random names, are
 readable by the service user only, and are deleted after use or by the hourly purge
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-KINDS = ("uploads", "reports", "exports")
+# "attachments" are kept (meeting records); the others are temporary and purged hourly.
+KINDS = ("uploads", "reports", "exports", "attachments")
 
 
 def directory(kind: str) -> Path:

@@ -13,17 +13,22 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ronghe.accounts.models import RoleAssignment, User
 from ronghe.accounts.services import confirmed_device
+from ronghe.compliance.evaluator import NEEDS_ACTION
+from ronghe.compliance.models import Finding
 from ronghe.core.access import ADMIN_ROLES, Cap, Role, reach_of
 from ronghe.core.models import AuditEvent
+from ronghe.orglife.models import Attendance, Meeting
 from ronghe.orgs.models import PartyOrg
 from ronghe.orgs.rules import org_health
 from ronghe.people.models import Person, PoliticalStatus
 
 PASSWORD_WARNING_DAYS = 14
 MAX_ORG_ITEMS = 12
+NEXT_MEETING_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,64 @@ def _admin_items(user: User, roles: frozenset[str]) -> list[Item]:
     return items
 
 
+def _compliance_items(user: User) -> tuple[list[Item], int]:
+    """What the organisations the user runs owe: findings due soon, overdue or missed, the
+    most urgent first (two queries, whatever the number of organisations)."""
+    behind = (
+        Finding.objects.current()
+        .filter(
+            reach_of(user).q(Cap.WRITE_MEETINGS, party="org__"),
+            status__in=NEEDS_ACTION,
+            org__closed_on__isnull=True,
+        )
+        .select_related("rule", "org")
+    )
+    rank: dict[str, int] = {Finding.Status.VIOLATED: 0, Finding.Status.OVERDUE: 1, Finding.Status.DUE_SOON: 2}
+    found = sorted(
+        behind.order_by("deadline")[: MAX_ORG_ITEMS * 3],
+        key=lambda finding: (rank[finding.status], finding.deadline),
+    )[:MAX_ORG_ITEMS]
+    items = [
+        Item(
+            "warning" if finding.status == Finding.Status.DUE_SOON else "danger",
+            str(COMPLIANCE_TEXT[finding.status])
+            % {
+                "org": finding.org.name,
+                "rule": finding.rule.name,
+                "deadline": finding.deadline.isoformat(),
+                "n": max(finding.days_left or 0, 0),
+            },
+            reverse("compliance:org", args=[finding.org.code]),
+            finding.rule.source,
+        )
+        for finding in found
+    ]
+    return items, behind.count()
+
+
+COMPLIANCE_TEXT: dict[str, Any] = {
+    Finding.Status.DUE_SOON: gettext_lazy(
+        "%(org)s: %(rule)s is due by %(deadline)s (%(n)d days left)"
+    ),
+    Finding.Status.OVERDUE: gettext_lazy("%(org)s: %(rule)s is overdue since %(deadline)s"),
+    Finding.Status.VIOLATED: gettext_lazy("%(org)s: %(rule)s was missed (deadline %(deadline)s)"),
+}
+
+
+def _next_meetings(person_id: int) -> list[Attendance]:
+    now = timezone.now()
+    return list(
+        Attendance.objects.filter(
+            person_id=person_id,
+            meeting__status=Meeting.Status.PLANNED,
+            meeting__starts_at__gte=now - timedelta(hours=3),
+            meeting__starts_at__lt=now + timedelta(days=NEXT_MEETING_DAYS),
+        )
+        .select_related("meeting", "meeting__org")
+        .order_by("meeting__starts_at")[:5]
+    )
+
+
 def today(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     reach = reach_of(user)
@@ -160,10 +223,13 @@ def today(request: HttpRequest) -> HttpResponse:
     }
     if reach.party_paths.get(Cap.READ_ORGS):
         context["org_items"], context["org_item_total"] = _org_items(user)
+    if reach.has(Cap.WRITE_MEETINGS):
+        context["compliance_items"], context["compliance_total"] = _compliance_items(user)
     if reach.has(Cap.READ_PEOPLE):
         context["roster"] = _roster_counts(user)
     if user.person_id:
         context["me"] = Person.objects.visible_to(user).for_list().filter(pk=user.person_id).first()
+        context["next_meetings"] = _next_meetings(user.person_id)
     context["roles"] = sorted(
         user.role_assignments.with_places(),
         key=lambda a: a.role,  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ronghe.core.access import Cap, reach_of
 from ronghe.orglife.kinds import spec_of
@@ -101,13 +101,21 @@ def meeting_initial(meeting: Meeting) -> dict[str, Any]:
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("reason"), max_length=200)
+    reason = forms.CharField(label=gettext_lazy("reason for cancelling"), max_length=200)
 
     def clean_reason(self) -> str:
         reason = " ".join(self.cleaned_data["reason"].split())
         if not reason:
             raise forms.ValidationError(_("Say why the meeting is cancelled."))
         return reason
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("photo or scan"),
+        help_text=gettext_lazy("JPEG, PNG or PDF, at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
 
 
 class InviteForm(_Form):
@@ -169,8 +177,8 @@ class TopicForm(_Form):
 TopicFormSet = forms.formset_factory(TopicForm, extra=4, max_num=20, validate_max=True)
 
 
-def topic_formset(user: Any, data: Any = None) -> Any:
-    return TopicFormSet(data, prefix="topics", form_kwargs={"user": user})
+def topic_formset(user: Any, data: Any = None, initial: Any = None) -> Any:
+    return TopicFormSet(data, prefix="topics", form_kwargs={"user": user}, initial=initial)
 
 
 class AttendanceForm(forms.Form):
@@ -178,7 +186,9 @@ class AttendanceForm(forms.Form):
     status = forms.ChoiceField(
         choices=[(s.value, s.label) for s in Attendance.Status if s != Attendance.Status.PENDING]
     )
-    reason = forms.CharField(label=gettext_lazy("reason"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=pgettext_lazy("attendance", "reason"), max_length=200, required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

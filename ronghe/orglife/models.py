@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ronghe.core.access import Cap, reach_of
 from ronghe.core.models import PublicModel
@@ -168,7 +169,7 @@ class Attendance(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.CharField(pgettext_lazy("attendance", "reason"), max_length=200, blank=True)
     # Full members vote; 预备党员 attend without a vote (DOMAIN-RULES R1.10). Fixed at planning.
     voting = models.BooleanField(default=False)
     # Left out of the should-attend count with the upper organisation's consent (R1.13).
@@ -244,6 +245,16 @@ class ResolutionTask(models.Model):
         return str(self.task_code)
 
 
+class AttachmentQuerySet(models.QuerySet["Attachment"]):
+    """An attachment is seen and changed by whoever sees and changes its meeting."""
+
+    def visible_to(self, user: Any) -> AttachmentQuerySet:
+        return self.filter(meeting__in=Meeting.objects.visible_to(user))
+
+    def writable_by(self, user: Any) -> AttachmentQuerySet:
+        return self.filter(meeting__in=Meeting.objects.writable_by(user))
+
+
 class Attachment(PublicModel):
     """A photo or scan of a meeting (sign-in sheet, minutes page), kept as a private file."""
 
@@ -258,5 +269,25 @@ class Attachment(PublicModel):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarFeed(models.Model):
+    """A user's private iCalendar address (for a phone or desktop calendar). Only a hash of
+    its key is kept; a new key replaces the old one, which then stops working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user}"

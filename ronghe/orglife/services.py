@@ -11,16 +11,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ronghe.accounts.models import RoleAssignment
+from ronghe.accounts.models import RoleAssignment, User
 from ronghe.compliance import services as compliance
 from ronghe.core import audit
 from ronghe.core.access import Role
+from ronghe.notify.services import notify
 from ronghe.orglife.kinds import Invite, spec_of
 from ronghe.orglife.models import AgendaTopic, Attendance, Meeting, Resolution, ResolutionTask
 from ronghe.orglife.quorum import (
@@ -149,11 +152,23 @@ def meeting_update(
     *, meeting: Meeting, data: dict[str, Any], topics: Sequence[TopicInput] | None, by: Any
 ) -> Meeting:
     before = _snapshot(Meeting.objects.for_list().get(pk=meeting.pk))
+    starts_at = meeting.starts_at
     for key in ("title", "starts_at", "ends_at", "place", "host", "recorder"):
         if key in data:
             setattr(meeting, key, data[key] if key != "place" else (data[key] or ""))
+    if meeting.starts_at != starts_at:
+        meeting.reminded_at = None  # moved: remind again before the new time
     meeting.save(
-        update_fields=["title", "starts_at", "ends_at", "place", "host", "recorder", "updated_at"]
+        update_fields=[
+            "title",
+            "starts_at",
+            "ends_at",
+            "place",
+            "host",
+            "recorder",
+            "reminded_at",
+            "updated_at",
+        ]
     )
     if topics is not None:
         _replace_topics(meeting, topics)
@@ -195,6 +210,47 @@ def invitee_add(*, meeting: Meeting, people: Iterable[Person], by: Any) -> int:
             after={"invited": [str(row.person) for row in rows]},
         )
     return len(rows)
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+
+def remind_upcoming(*, now: Any = None) -> int:
+    """Tell every invitee with an account about each planned meeting starting within
+    RONGHE_MEETING_REMINDER_HOURS that has not been announced yet; returns how many meetings.
+    A fixed number of queries per meeting due, whatever the number of invitees."""
+    now = now or timezone.now()
+    due = list(
+        Meeting.objects.filter(
+            status=Meeting.Status.PLANNED,
+            reminded_at__isnull=True,
+            starts_at__gt=now,
+            starts_at__lte=now + timedelta(hours=settings.RONGHE_MEETING_REMINDER_HOURS),
+        ).select_related("org")
+    )
+    for meeting in due:
+        users = User.objects.filter(
+            is_active=True,
+            person__isnull=False,
+            person_id__in=meeting.attendance.exclude(status=Attendance.Status.LEAVE).values(
+                "person_id"
+            ),
+        )
+        starts = timezone.localtime(meeting.starts_at)
+        notify(
+            users=users,
+            key=f"meeting-reminder:{meeting.code}:{meeting.starts_at.isoformat()}",
+            title=_("%(kind)s on %(when)s: %(title)s")
+            % {
+                "kind": meeting.get_kind_display(),
+                "when": starts.strftime("%Y-%m-%d %H:%M"),
+                "title": meeting.title,
+            },
+            body=" · ".join(part for part in (meeting.org.name, meeting.place) if part),
+            url=reverse("orglife:detail", args=[meeting.code]),
+        )
+        Meeting.objects.filter(pk=meeting.pk).update(reminded_at=now)
+    return len(due)
 
 
 # --- signing in ------------------------------------------------------------------------------

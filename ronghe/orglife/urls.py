@@ -13,5 +13,13 @@ urlpatterns = [
     path("meetings/<uuid:code>/record/", views.record_meeting, name="record"),
     path("meetings/<uuid:code>/resolutions/", views.add_resolution, name="resolution"),
     path("meetings/<uuid:code>/sign-in-code/", views.sign_in_code, name="sign_in_code"),
+    path("meetings/<uuid:code>/edit/", views.edit_meeting, name="edit"),
+    path("meetings/<uuid:code>/cancel/", views.cancel_meeting, name="cancel"),
+    path("meetings/<uuid:code>/invitees/", views.invite, name="invite"),
+    path("meetings/<uuid:code>/attachments/", views.upload_attachment, name="attach"),
+    path("meetings/files/<uuid:code>/", views.download_attachment, name="attachment"),
+    path("meetings/files/<uuid:code>/delete/", views.delete_attachment, name="attachment_delete"),
+    path("meetings/calendar-feed/", views.calendar_feed, name="feed"),
+    path("calendar/<str:token>.ics", views.ics_feed, name="ics"),
     path("sign-in/<str:token>/", views.checkin, name="checkin"),
 ]

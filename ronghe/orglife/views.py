@@ -9,9 +9,10 @@ from typing import Any
 
 import segno
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,18 +20,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ronghe.core import private_files
 from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
-from ronghe.orglife import services
+from ronghe.orglife import files, services
 from ronghe.orglife.forms import (
+    AttachmentForm,
     AttendanceForm,
+    CancelForm,
+    InviteForm,
+    MeetingEditForm,
     MeetingForm,
     ResolutionForm,
     details_of,
+    meeting_initial,
     record_form,
     topic_formset,
 )
 from ronghe.orglife.kinds import spec_of
-from ronghe.orglife.models import Attendance, Meeting
+from ronghe.orglife.models import Attachment, Attendance, CalendarFeed, Meeting
 from ronghe.people.models import Person
 
 WEEKDAYS = [
@@ -178,6 +185,11 @@ def meeting_detail(request: HttpRequest, code: Any, **forms: Any) -> HttpRespons
         "statuses": [s for s in Attendance.Status if s != Attendance.Status.PENDING],
         "record_form": forms.get("record_form") or record_form(meeting),
         "resolution_form": forms.get("resolution_form") or ResolutionForm(meeting=meeting),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "attachment_form": forms.get("attachment_form") or AttachmentForm(),
+        "attachments": list(meeting.attachments.all()),
+        "invite_form": forms.get("invite_form"),
+        "invitable": _invitable(meeting) if may_write else [],
         "attendance_form": forms.get("attendance_form"),
         "details": [
             (field.label, meeting.details.get(field.key))
@@ -286,3 +298,157 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "orglife/checkin.html", context, status=403)
         context["done"] = row
     return render(request, "orglife/checkin.html", context)
+
+
+# --- changing a planned meeting ----------------------------------------------------------------
+
+
+def _invitable(meeting: Meeting) -> list[Person]:
+    """People a writer may add (列席, a 座谈会's guests): the organisation's subtree first."""
+    if meeting.status == Meeting.Status.CANCELLED:
+        return []
+    return list(
+        Person.objects.filter(party_org__path__startswith=meeting.org.path)
+        .exclude(pk__in=meeting.attendance.values("person_id"))
+        .only("code", "name")
+        .order_by("name_pinyin")[:300]
+    )
+
+
+def edit_meeting(request: HttpRequest, code: Any) -> HttpResponse:
+    meeting = _meeting(request, code, write=True)
+    if meeting.status != Meeting.Status.PLANNED:
+        messages.error(request, _("Only a planned meeting can be changed."))
+        return redirect("orglife:detail", code=meeting.code)
+    form = MeetingEditForm(
+        request.POST or None, meeting=meeting, user=request.user, initial=meeting_initial(meeting)
+    )
+    topics = topic_formset(
+        request.user,
+        request.POST or None,
+        initial=[
+            {
+                "title": topic.title,
+                "is_business": topic.is_business,
+                "unit": topic.unit.code if topic.unit else None,
+                "business_note": topic.business_note,
+            }
+            for topic in meeting.topics.select_related("unit")
+        ],
+    )
+    if request.method == "POST" and form.is_valid() and topics.is_valid():
+        agenda = [topic for topic in (f.topic() for f in topics.forms) if topic is not None]
+        services.meeting_update(
+            meeting=meeting, data=form.cleaned_data, topics=agenda, by=request.user
+        )
+        messages.success(request, _("The meeting is changed."))
+        return redirect("orglife:detail", code=meeting.code)
+    return render(
+        request, "orglife/edit.html", {"form": form, "topics": topics, "meeting": meeting}
+    )
+
+
+@require_POST
+def cancel_meeting(request: HttpRequest, code: Any) -> HttpResponse:
+    meeting = _meeting(request, code, write=True)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return meeting_detail(request, code, cancel_form=form)
+    try:
+        services.meeting_cancel(
+            meeting=meeting, reason=form.cleaned_data["reason"], by=request.user
+        )
+    except services.MeetingRefused as refused:
+        return meeting_detail(request, code, refused=refused.breaches)
+    messages.success(request, _("The meeting is cancelled."))
+    return redirect("orglife:detail", code=meeting.code)
+
+
+@require_POST
+def invite(request: HttpRequest, code: Any) -> HttpResponse:
+    meeting = _meeting(request, code, write=True)
+    form = InviteForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return meeting_detail(request, code, invite_form=form)
+    if meeting.status == Meeting.Status.CANCELLED:
+        return meeting_detail(request, code, refused=[_("The meeting was cancelled.")])
+    added = services.invitee_add(
+        meeting=meeting, people=form.cleaned_data["people"], by=request.user
+    )
+    messages.success(request, _("%(n)s more invited.") % {"n": added})
+    return redirect(reverse("orglife:detail", args=[meeting.code]) + "#attendance")
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+@require_POST
+def upload_attachment(request: HttpRequest, code: Any) -> HttpResponse:
+    meeting = _meeting(request, code, write=True)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return meeting_detail(request, code, attachment_form=form)
+    try:
+        files.attachment_add(meeting=meeting, upload=form.cleaned_data["file"], by=request.user)
+    except services.MeetingRefused as refused:
+        form.add_error("file", "；".join(str(breach) for breach in refused.breaches))
+        return meeting_detail(request, code, attachment_form=form)
+    return redirect(reverse("orglife:detail", args=[meeting.code]) + "#attachments")
+
+
+def download_attachment(request: HttpRequest, code: Any) -> FileResponse:
+    attachment = get_for_user(Attachment, request.user, code)
+    path = private_files.path_of("attachments", attachment.stored_name)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def delete_attachment(request: HttpRequest, code: Any) -> HttpResponse:
+    attachment = get_for_user(Attachment, request.user, code, write=True)
+    meeting_code = attachment.meeting.code
+    files.attachment_delete(attachment=attachment, by=request.user)
+    return redirect(reverse("orglife:detail", args=[meeting_code]) + "#attachments")
+
+
+# --- the calendar feed -----------------------------------------------------------------------
+
+
+def calendar_feed(request: HttpRequest) -> HttpResponse:
+    """Subscribe to my meetings from a phone or desktop calendar: a private address, shown
+    once when made; making a new one stops the old."""
+    if reach_of(request.user).person_id is None:
+        raise PermissionDenied
+    address = None
+    if request.method == "POST":
+        if request.POST.get("action") == "stop":
+            files.feed_stop(user=request.user)
+            messages.success(request, _("The calendar address no longer works."))
+            return redirect("orglife:feed")
+        key = files.feed_renew(user=request.user)
+        address = request.build_absolute_uri(reverse("orglife:ics", args=[key]))
+    feed = CalendarFeed.objects.filter(user_id=int(request.user.pk or 0)).first()
+    return render(request, "orglife/feed.html", {"feed": feed, "address": address})
+
+
+@login_not_required
+def ics_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed itself, fetched by calendar programs without a session: the key is the
+    credential. An unknown key is a plain 404."""
+    user = files.feed_owner(token)
+    person_id = getattr(user, "person_id", None) if user else None
+    if person_id is None:
+        raise Http404
+    site = request.build_absolute_uri("/").rstrip("/")
+    body = files.ics(files.feed_meetings(person_id), site=site)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -184,3 +184,24 @@ def test_a_password_reset_by_the_sysadmin_ends_the_users_sessions(cast: Cast) ->
     member = signed_in("member")
     services.password_reset(user=cast.users["member"], by=cast.users["sysadmin"])
     assert is_login_redirect(member.get(PAGE))
+
+
+# --- returning to where the login was asked from ----------------------------------------------
+
+
+def test_login_returns_to_the_page_that_asked_for_it(cast: Cast) -> None:
+    """A member who scans the sign-in code while signed out comes back to it after login."""
+    client = Client()
+    page = client.get("/meetings/mine/")
+    assert is_login_redirect(page) and "next=/meetings/mine/" in page["Location"]
+    client.get(page["Location"])
+    answer = client.post(page["Location"], {"username": "member", "password": TEST_PASSWORD})
+    assert answer.status_code == 302 and answer["Location"] == "/meetings/mine/"
+
+
+def test_login_ignores_a_next_that_leaves_the_site(cast: Cast) -> None:
+    client = Client()
+    url = "/accounts/login/?next=https://example.org/phish"
+    client.get(url)
+    answer = client.post(url, {"username": "member", "password": TEST_PASSWORD})
+    assert redirects_to(answer, "insights:today")

@@ -16,8 +16,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from ronghe.compliance.models import Finding
 from ronghe.demo import rosters
 from ronghe.demo.builder import DEMO_COMPANIES, DEMO_GROUP, DEMO_HQ, OrganisationBuilder
+from ronghe.demo.meetings import build_meeting_history
 from ronghe.demo.personas import Login, create_personas
 from ronghe.orgs.models import PartyOrg
 
@@ -62,7 +64,17 @@ class Command(BaseCommand):
             f"  {PartyOrg.objects.count()} Party organisations, {len(built.units)} business units, "
             f"{len(built.people)} people"
         )
-        return create_personas(built)
+        logins = create_personas(built)
+        # After the personas: their roles make them invitees of their committees' meetings.
+        history = build_meeting_history(built)
+        found = history.findings
+        self.stdout.write(
+            f"  {history.held} meetings held over the last year, {history.planned} planned; "
+            f"compliance: {found.get(Finding.Status.OK, 0)} met, "
+            f"{found.get(Finding.Status.DUE_SOON, 0)} due soon, "
+            f"{found.get(Finding.Status.OVERDUE, 0) + found.get(Finding.Status.VIOLATED, 0)} behind"
+        )
+        return logins
 
     def _write_messy_roster(self) -> None:
         """A roster with every real-world mistake, for trying the import on the demo."""
