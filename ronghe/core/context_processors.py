@@ -1,8 +1,10 @@
-"""What every page's shell needs: the sidebar for the user's roles."""
+"""What every page's shell needs: the sidebar for the user's roles and the unread count of
+the header's bell."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
@@ -91,6 +93,34 @@ def navigation(user: Any) -> list[NavItem]:
     return items
 
 
+class Bell:
+    """The header's unread count. Counted only when a template first reads it (an htmx
+    fragment pays nothing), then kept for the rest of the page: one COUNT on the
+    `(user, read_at)` index that stops after `CAP + 1` rows ("99+"), so a neglected inbox
+    costs no more than an empty one."""
+
+    CAP = 99
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+
+    @cached_property
+    def unread(self) -> int:
+        # Imported here: core imports no app at module level (docs/ARCHITECTURE.md).
+        from ronghe.notify.models import Notification
+
+        unread = Notification.objects.for_user(self.user).unread().order_by()  # no sort to count
+        return unread[: self.CAP + 1].count()
+
+    @property
+    def label(self) -> str:
+        return f"{self.CAP}+" if self.unread > self.CAP else str(self.unread)
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    return {"nav_items": navigation(user) if user is not None else []}
+    signed_in = getattr(user, "is_authenticated", False)
+    return {
+        "nav_items": navigation(user) if user is not None else [],
+        "bell": Bell(user) if signed_in else None,
+    }

@@ -16,6 +16,13 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def for_user(self, user: Any) -> NotificationQuerySet:
         return self.filter(user=user)
 
+    def visible_to(self, user: Any) -> NotificationQuerySet:
+        """The gate (`core.access.get_for_user`): a notification is its addressee's alone;
+        anyone else, the administrators included, cannot tell it exists."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.for_user(user)
+
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 

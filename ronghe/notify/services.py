@@ -1,10 +1,15 @@
-"""Sending notifications. Callers name the event with a key; a user gets each key once."""
+"""Sending notifications and marking them read. Callers name the event with a key; a user
+gets each key once. Reading one is a write like any other: it leaves an audit row."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from ronghe.core import audit
 from ronghe.notify.models import Notification
 
 
@@ -23,3 +28,46 @@ def notify(*, users: Iterable[Any], key: str, title: str, body: str = "", url: s
     ]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(fresh)
+
+
+@transaction.atomic
+def mark_read(*, notification: Notification, by: Any) -> bool:
+    """Mark one notification read, with one audit row; returns whether anything changed.
+
+    The caller fetched `notification` through the gate (its addressee's alone). Opening one
+    that is already read changes nothing and is not audited again; two tabs opening the same
+    one at once write one row, because only the update that finds it unread counts.
+    """
+    now = timezone.now()
+    changed = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=now
+    )
+    if not changed:
+        return False
+    notification.read_at = now
+    audit.record(
+        audit.Action.UPDATE,
+        actor=by,
+        obj=notification,
+        before={"read_at": None},
+        after={"read_at": now.isoformat()},
+    )
+    return True
+
+
+@transaction.atomic
+def mark_all_read(*, user: Any, by: Any) -> int:
+    """Mark every unread notification of `user` read in one update, with one audit row that
+    holds the count (none when there was nothing to mark); returns the count."""
+    now = timezone.now()
+    count = Notification.objects.for_user(user).unread().update(read_at=now)
+    if count:
+        audit.record(
+            audit.Action.UPDATE,
+            actor=by,
+            object_type=Notification._meta.label_lower,
+            object_repr=f"{user.username}: {count}",
+            after={"read_at": now.isoformat(), "count": count},
+            message="all marked read",
+        )
+    return count

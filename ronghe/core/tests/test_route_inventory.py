@@ -118,6 +118,14 @@ ROUTE_KINDS = {
     "api:delete_setting": "setting",
     "compliance:org": "party",
     "compliance:org_card": "party",
+    "notify:read": "notification",
+    "orglife:edit": "meeting",
+    "orglife:cancel": "meeting",
+    "orglife:invite": "meeting",
+    "orglife:attach": "meeting",
+    "orglife:attachment": "attachment",
+    "orglife:attachment_delete": "attachment",
+    "compliance:setting_delete": "setting",
 }
 # Pages that must open without a session (SECURITY.md A): signing in, probes, language.
 LOGIN_EXEMPT = {
@@ -128,6 +136,9 @@ LOGIN_EXEMPT = {
     "core:healthz",
     "core:readyz",
     "set_language",
+    # A calendar program fetches the feed without a session; the key in the URL is the
+    # credential (an unknown key is a 404, tested in orglife).
+    "orglife:ics",
 }
 # The API answers an anonymous caller 401 itself instead of redirecting to the login form;
 # its schema and documentation page describe the API and hold no data.
@@ -299,7 +310,7 @@ def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, A
         # An import batch is its uploader's alone, even for their superiors.
         owner = "party_admin" if persona == "secretary" else "secretary"
         return [(f"import of {owner}", _batch_of(cast, owner).code)]
-    if kind in ("meeting", "setting"):
+    if kind in ("meeting", "setting", "attachment"):
         # Meetings (and local rule settings) of A1 (its members and everyone above), of B1 (only the committee's staff
         # and leader) and of the outsider's branch.
         seen = {
@@ -309,7 +320,7 @@ def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, A
             "member": {"A1"},
             "outsider": {"O1"},
         }.get(persona, set())
-        make = _meeting_of if kind == "meeting" else _setting_of
+        make = {"meeting": _meeting_of, "setting": _setting_of, "attachment": _attachment_of}[kind]
         return [
             (f"{kind} of {org}", make(cast, org).code)
             for org in ("A1", "B1", "O1")
@@ -323,6 +334,10 @@ def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, A
             return []
         owner = "party_admin" if persona == "secretary" else "secretary"
         return [(f"export of {owner}", _export_of(cast, owner).code)]
+    if kind == "notification":
+        # A notification is its addressee's alone, even for the addressee's superiors.
+        owner = cast.users["member" if persona == "secretary" else "secretary"]
+        return [(f"notification of {owner.username}", _notification_of(owner).code)]
     raise AssertionError(kind)
 
 
@@ -333,6 +348,19 @@ def _meeting_of(cast: Cast, org: str) -> Any:
 
     return Meeting.objects.create(
         org=cast.orgs[org], kind="theme_day", title="主题党日", starts_at=timezone.now()
+    )
+
+
+def _attachment_of(cast: Cast, org: str) -> Any:
+    from ronghe.orglife.models import Attachment
+
+    return Attachment.objects.create(
+        meeting=_meeting_of(cast, org),
+        name="签到表.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        stored_name="missing.pdf",
     )
 
 
@@ -369,6 +397,12 @@ def _export_of(cast: Cast, username: str) -> Any:
     return ExportRequest.objects.create(
         requested_by=cast.users[username], party_org=org, row_count=99, reason="统计"
     )
+
+
+def _notification_of(user: Any) -> Any:
+    from ronghe.notify.models import Notification
+
+    return Notification.objects.create(user=user, key="walker", title="通知", url="/")
 
 
 def _spread(items: list[Any], routes: int, index: int) -> list[Any]:
