@@ -3,12 +3,14 @@
 Uses its own database (never the demo's or production's): by default
 `postgres://postgres@127.0.0.1:5432/ronghe_bench`, created if missing; override with
 `--database-url` or `RONGHE_BENCH_DATABASE_URL`, or use `--sqlite` for an embedded file in
-bench/out/. Migrates, generates the data once (bench/data.py), then runs the suites `--suite`
-names (default: both):
+bench/out/. Migrates, generates the data once (bench/data.py; for the compliance suite also a
+year of meetings, bench/meetings.py), then runs the suites `--suite` names (default: all):
 
 - `roster`: list and search (bench/roster.py) for `--rounds` rounds → bench/out/roster.json;
 - `exchange`: 100,000-row roster import and export (bench/exchange.py) for `--exchange-rounds`
-  rounds → bench/out/exchange.json.
+  rounds → bench/out/exchange.json;
+- `compliance`: every rule for every organisation, and the compliance board (bench/compliance.py)
+  for `--compliance-rounds` rounds → bench/out/compliance.json.
 
 Each writes a timestamped copy too and prints a table. Exit status 1 when a target is missed.
 """
@@ -43,7 +45,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--explain",
         action="store_true",
-        help="write EXPLAIN (ANALYZE, BUFFERS) of the roster SQL to bench/out/",
+        help="write EXPLAIN (ANALYZE, BUFFERS) of the roster and board SQL to bench/out/",
     )
     parser.add_argument(
         "--max-load",
@@ -54,7 +56,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--wait", type=int, default=900, help="longest wait for --max-load, s")
     parser.add_argument("--generate-only", action="store_true", help="build the data and stop")
     parser.add_argument(
-        "--suite", choices=("all", "roster", "exchange"), default="all", help="what to measure"
+        "--suite",
+        choices=("all", "roster", "exchange", "compliance"),
+        default="all",
+        help="what to measure",
+    )
+    parser.add_argument(
+        "--compliance-rounds",
+        type=int,
+        default=3,
+        help="compliance rounds (median taken): four evaluations and the board samples each",
+    )
+    parser.add_argument(
+        "--breakdown-evaluation",
+        action="store_true",
+        help="time the evaluator's steps for first, again and month_start (not counted)",
     )
     parser.add_argument(
         "--exchange-rounds",
@@ -227,6 +243,14 @@ def main(argv: list[str]) -> int:
             cursor.execute("ANALYZE")
     counts = data.counts()
     print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    meetings_generated = None
+    if args.suite in ("all", "compliance"):
+        from bench import meetings
+
+        if not meetings.is_generated():
+            meetings_generated = meetings.generate()
+        else:
+            print("Bench meetings already generated.")
     if args.generate_only:
         return 0
 
@@ -247,6 +271,8 @@ def main(argv: list[str]) -> int:
         ok = run_roster(args, context) and ok
     if args.suite in ("all", "exchange"):
         ok = run_exchange(args, context) and ok
+    if args.suite in ("all", "compliance"):
+        ok = run_compliance(args, context, meetings_generated) and ok
     return 0 if ok else 1
 
 
@@ -395,6 +421,95 @@ def run_exchange(args: argparse.Namespace, context: dict[str, Any]) -> bool:
     if profile:
         print(f"Profile: {OUT / 'exchange-profile.txt'} and exchange-import.prof")
     return exchange.passed(summary)
+
+
+def run_compliance(
+    args: argparse.Namespace, context: dict[str, Any], generated: dict[str, Any] | None
+) -> bool:
+    """Every rule for every organisation, and the board (bench/compliance.py)."""
+    from bench import compliance, data, meetings
+
+    users = data.bench_users()
+    reference = meetings.reference_day()
+    days = compliance.evaluation_days(reference)
+    counts = meetings.counts()
+    print(
+        f"Compliance: {counts['meetings']:,} meetings, {counts['attendance']:,} attendance rows;"
+        f" reference day {reference}; evaluations at "
+        + ", ".join(f"{name} {day}" for name, day in days.items())
+    )
+    started = datetime.now().astimezone()
+    setup = compliance.prepare_evaluation(reference)
+    print(
+        f"  {setup.mix['findings']:,} findings at the reference day; "
+        f"{len(setup.statements)} SELECTs captured for B-sql"
+    )
+    evaluations: list[dict[str, Any]] = []
+    boards: list[dict[str, Any]] = []
+    scenarios: list[Any] = []
+    for number in range(1, args.compliance_rounds + 1):
+        print(f"Compliance round {number}/{args.compliance_rounds}")
+        if args.max_load is not None:
+            wait_for_quiet(args.max_load, args.wait)
+        load_before = os.getloadavg()
+        t0 = time.perf_counter()
+        result = compliance.evaluation_round(setup)
+        result["seconds"] = round(time.perf_counter() - t0, 1)
+        result["loadavg_1min"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+        evaluations.append(result)
+        # The board reads the findings of the reference day, as the nightly run leaves them.
+        compliance.empty_findings()
+        compliance.evaluate(reference)
+        if args.max_load is not None:
+            wait_for_quiet(args.max_load, args.wait)
+        load_before = os.getloadavg()
+        t0 = time.perf_counter()
+        board, scenarios = compliance.board_round(users, samples=args.samples, warmup=args.warmup)
+        board["seconds"] = round(time.perf_counter() - t0, 1)
+        board["loadavg_1min"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+        boards.append(board)
+        print(compliance.table(compliance.combine([result], [board])))
+        print(
+            f"  load average {result['loadavg_1min'][0]} → {result['loadavg_1min'][1]}"
+            f" (evaluations), {board['loadavg_1min'][0]} → {board['loadavg_1min'][1]} (board)"
+        )
+    summary = compliance.combine(evaluations, boards)
+    breakdown = None
+    if args.breakdown_evaluation:
+        print("The evaluator step by step (not counted) …")
+        breakdown = compliance.breakdown(setup)
+        compliance.empty_findings()  # leave the findings of the reference day, as found
+        compliance.evaluate(reference)
+
+    report = {
+        "benchmark": "compliance",
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        **context,
+        "meetings": {**counts, "generated_now": generated, "seed": meetings.SEED},
+        "findings_at_reference_day": setup.mix,
+        "evaluation_days": {name: day.isoformat() for name, day in days.items()},
+        "users": {
+            "party_admin": {"role": "party_admin", "on": users["root"].org_code},
+            "secretary": {"role": "secretary", "on": users["branch"].org_code},
+        },
+        "config": {
+            "rounds": args.compliance_rounds,
+            "samples": args.samples,
+            "warmup": args.warmup,
+        },
+        "evaluation_rounds": evaluations,
+        "board_rounds": boards,
+        "summary": summary,
+        "evaluation_breakdown": breakdown,
+    }
+    copy = write_report("compliance", report, started)
+    if args.explain and scenarios:
+        (OUT / "compliance-explain.txt").write_text(compliance.explain(scenarios), encoding="utf-8")
+    print(f"\nMedian of {args.compliance_rounds} rounds ({args.samples} board samples each):")
+    print(compliance.table(summary))
+    print(f"\nWritten: {OUT / 'compliance.json'} and {copy}")
+    return compliance.passed(summary)
 
 
 if __name__ == "__main__":

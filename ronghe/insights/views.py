@@ -168,7 +168,11 @@ def _compliance_items(user: User) -> tuple[list[Item], int]:
         )
         .select_related("rule", "org")
     )
-    rank: dict[str, int] = {Finding.Status.VIOLATED: 0, Finding.Status.OVERDUE: 1, Finding.Status.DUE_SOON: 2}
+    rank: dict[str, int] = {
+        Finding.Status.VIOLATED: 0,
+        Finding.Status.OVERDUE: 1,
+        Finding.Status.DUE_SOON: 2,
+    }
     found = sorted(
         behind.order_by("deadline")[: MAX_ORG_ITEMS * 3],
         key=lambda finding: (rank[finding.status], finding.deadline),
