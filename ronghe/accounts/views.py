@@ -72,6 +72,8 @@ def _remember_next(request: HttpRequest) -> None:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         request.session[NEXT] = target
+    else:
+        request.session.pop(NEXT, None)  # a login page opened on its own goes to today
 
 
 def _finish(request: HttpRequest, user: User, *, otp_verified: bool) -> HttpResponse:

@@ -28,3 +28,8 @@ def context(context: BrowserContext) -> BrowserContext:
     context.set_default_timeout(STEP_TIMEOUT_MS)
     context.set_default_navigation_timeout(2 * STEP_TIMEOUT_MS)
     return context
+
+
+# Browser journeys use transactional databases, which Django empties after each test; every
+# journey module therefore asks for `serialized_rollback=True`, so that the rows migrations
+# load (the compliance rule set) come back for the tests that follow.

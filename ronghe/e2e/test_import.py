@@ -17,7 +17,10 @@ from ronghe.e2e.support import expect_today, sign_in_admin
 from ronghe.people.models import Person
 from ronghe.testing import Cast
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 ROSTERS = Path(__file__).resolve().parent.parent / "people" / "tests" / "rosters"
 
 

@@ -18,13 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
-from importlib import import_module
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.apps import apps
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -39,7 +37,10 @@ from ronghe.orgs.models import PartyOrg
 from ronghe.people.models import Gender, Person
 from ronghe.testing import TEST_PASSWORD, Cast, PersonFactory, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 27, 9, 58, tzinfo=BEIJING)
@@ -52,12 +53,6 @@ PHONE: ViewportSize = {"width": 375, "height": 812}
 # The 支委会 invites the leadership: the secretary (张伟强, from the cast) and these committee
 # members, each with an account.
 COMMITTEE = {"孙丽": "sunli", "马超": "machao", "朱红": "zhuhong"}
-
-
-def seed_rules(*args: Any) -> None:
-    """The published rule set as its migration loads it: a transactional test that ran before
-    this one flushed the tables, rules included."""
-    import_module("ronghe.compliance.migrations.0003_seed_rules").seed(*args)
 
 
 @pytest.fixture
@@ -116,7 +111,6 @@ def test_secretary_plans_a_committee_meeting_and_the_red_finding_turns_green(
 ) -> None:
     base = live_server.url
     a1 = cast.orgs["A1"]
-    seed_rules(apps, None)
     committee = committee_of(cast)
     earlier = Meeting.objects.create(
         org=a1,

@@ -11,7 +11,10 @@ from pytest_django.live_server_helper import LiveServer
 from ronghe.e2e.support import expect_today, sign_in
 from ronghe.testing import Cast
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def row(page: Page, name: str) -> Locator:

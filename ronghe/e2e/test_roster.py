@@ -14,7 +14,10 @@ from ronghe.e2e.support import expect_today, sign_in, sign_in_admin, submit
 from ronghe.people.models import Person
 from ronghe.testing import Cast
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 OLD_PHONE = "13800138000"  # what the cast stores for everyone
 BAD_PHONE = "12800138000"  # 12x is not a mainland mobile prefix

@@ -9,7 +9,10 @@ from pytest_django.live_server_helper import LiveServer
 from ronghe.e2e.support import expect_today, sign_in, submit, totp_code
 from ronghe.testing import Cast
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_staff_member_signs_in_with_password_and_lands_on_today(

@@ -205,3 +205,9 @@ def test_login_ignores_a_next_that_leaves_the_site(cast: Cast) -> None:
     client.get(url)
     answer = client.post(url, {"username": "member", "password": TEST_PASSWORD})
     assert redirects_to(answer, "insights:today")
+
+
+def test_a_login_page_opened_on_its_own_forgets_an_earlier_next(cast: Cast) -> None:
+    client = Client()
+    client.get("/accounts/login/?next=/meetings/mine/")
+    assert redirects_to(post_login(client, "member"), "insights:today")
