@@ -395,9 +395,17 @@ def _store(
             result.changes.append(
                 Change(rule, outcome.org_id, outcome.status, before, outcome.deadline)
             )
+    gone: list[int] = []
     for row in existing.values():  # no longer produced: an older term, a superseded period
         values = {name: row[name] for name in _COMPARED}
         rule = rules_by_id[row["rule_id"]]
+        if rule.kind == Rule.Kind.MEETING_FREQUENCY and row["period_start"] >= window_start:
+            # Inside the window every period the rule asks for is produced, so this one the
+            # rule no longer asks of the organisation (a local setting changed its period or
+            # switched it off, the organisation shrank below the rule's size): a finding
+            # left behind would still count as owed. Older periods are history and stay.
+            gone.append(row["id"])
+            continue
         if rule.kind == Rule.Kind.TERM_EXPIRY and row["status"] != Finding.Status.OK:
             # The organisation renewed its committee: the old term's finding is met, late
             # if the renewal came after the term ended.
@@ -409,7 +417,9 @@ def _store(
         if row["is_latest"] or values["status"] != row["status"]:
             values["is_latest"] = False
             changed.append(Finding(id=row["id"], evaluated_at=now, **values))
+    for start in range(0, len(gone), 1000):
+        Finding.objects.filter(id__in=gone[start : start + 1000]).delete()
     bulk.insert_new(new)
     Finding.objects.bulk_update(changed, [*_COMPARED, "evaluated_at"], batch_size=1000)
-    result.written = len(new) + len(changed)
+    result.written = len(new) + len(changed) + len(gone)
     return result

@@ -46,3 +46,24 @@ def test_a_finding_turning_red_notifies_the_secretary_once(cast):
     overdue = [title for title in titles if "主题党日每月1次" in title and "逾期" in title]
     assert len(overdue) == 1
     assert not Notification.objects.filter(user=cast.users["member"]).exists()
+
+
+def test_findings_a_local_setting_no_longer_asks_for_are_withdrawn(cast):
+    """Monthly 主题党日 switched to quarterly for A's subtree: the monthly periods A1 owed are
+    no longer owed (else the board and the metrics would still count them)."""
+    rule = Rule.objects.get(key="theme-day-monthly")
+    a1 = cast.orgs["A1"]
+    services.evaluate_and_notify(today=date(2026, 3, 5))
+    assert Finding.objects.filter(rule=rule, org=a1, status=Finding.Status.OVERDUE).exists()
+    RuleSetting.objects.create(rule=rule, org=cast.orgs["A"], period="quarter", reason="季度一次")
+    services.evaluate_and_notify(today=date(2026, 3, 5))
+    starts = set(Finding.objects.filter(rule=rule, org=a1).values_list("period_start", flat=True))
+    assert all(start.month in (1, 4, 7, 10) for start in starts), starts
+    assert (
+        not Finding.objects.filter(rule=rule, org=a1)
+        .current()
+        .exclude(period_start=date(2026, 1, 1))
+        .exists()
+    )
+    b1_months = Finding.objects.filter(rule=rule, org=cast.orgs["B1"]).count()
+    assert b1_months > 4  # untouched outside the subtree: still monthly
