@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import BrowserContext, expect
+from pytest_django.plugin import blocking_manager_key
 
 # Fail fast: a journey step that does not happen within a few seconds will not happen at all.
 STEP_TIMEOUT_MS = 5_000
@@ -30,6 +33,12 @@ def context(context: BrowserContext) -> BrowserContext:
     return context
 
 
-# Browser journeys use transactional databases, which Django empties after each test; every
-# journey module therefore asks for `serialized_rollback=True`, so that the rows migrations
-# load (the compliance rule set) come back for the tests that follow.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Put back the rows migrations load (the compliance rule set) once a journey's
+    transactional database has been emptied, for every test that runs after it. (Django's
+    `serialized_rollback` reloads them only at the start of the next transactional test.)"""
+    result = yield
+    with item.config.stash[blocking_manager_key].unblock():
+        import_module("ronghe.compliance.migrations.0003_seed_rules").seed(apps, None)
+    return result

@@ -19,7 +19,7 @@ from ronghe.testing import Cast
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 ROSTERS = Path(__file__).resolve().parent.parent / "people" / "tests" / "rosters"
 

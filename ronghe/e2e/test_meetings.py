@@ -39,7 +39,7 @@ from ronghe.testing import TEST_PASSWORD, Cast, PersonFactory, make_user
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 BEIJING = ZoneInfo("Asia/Shanghai")

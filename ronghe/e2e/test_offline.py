@@ -14,7 +14,7 @@ from ronghe.testing import Cast
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 LOCAL_SCHEMES = {"data", "blob", "about"}  # never go over the network

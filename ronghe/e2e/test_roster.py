@@ -16,7 +16,7 @@ from ronghe.testing import Cast
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 OLD_PHONE = "13800138000"  # what the cast stores for everyone
