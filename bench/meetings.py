@@ -3,9 +3,10 @@
 A separate step after bench/data.py (which it leaves untouched): about 200,000 meetings of the
 5,946 Party organisations under the bench root over the compliance window (the 12 months up to
 the reference day, and for quarterly and yearly rules the start of the period holding the
-window's first day), and about 4,000,000 `Attendance` rows, all pointing at bench people. Meetings
-and attendance go in by `COPY` in one transaction, so an interrupted run leaves nothing; a later
-run finds the meetings (`is_generated`) and skips.
+window's first day), and about 3.8 million `Attendance` rows, all pointing at bench people
+(200,656 and 3,814,881 when generated on 2026-11-25; the counts move a little with the day).
+Meetings and attendance go in by `COPY` in one transaction, so an interrupted run leaves
+nothing; a later run finds the meetings (`is_generated`) and skips.
 
 The mix per organisation kind (per period, before gaps; the rules that count them are the
 seeded rule set, compliance migration 0003):
@@ -168,7 +169,7 @@ def is_generated() -> bool:
     if not low <= meetings <= high:
         raise SystemExit(
             f"The bench database holds {meetings:,} bench meetings (expected {low:,}–{high:,})."
-            " Drop the database (or pass --fresh) and run again."
+            " Empty the orglife tables (TRUNCATE orglife_meeting CASCADE) and run again."
         )
     return True
 
