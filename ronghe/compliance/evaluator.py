@@ -223,7 +223,7 @@ def _held_meetings(
     if not org_ids:
         return {}
     rows = Meeting.objects.held().filter(
-        kind=rule.meeting_kind, held_on__gte=window_start, held_on__lte=today
+        kind=rule.meeting_kind, held_on__gte=date(window_start.year, 1, 1), held_on__lte=today
     )
     if len(org_ids) <= 1000:  # a few organisations after a write; all of them daily
         rows = rows.filter(org_id__in=org_ids)

@@ -6,6 +6,7 @@ from datetime import date
 
 from ronghe.compliance import services
 from ronghe.compliance.models import Finding, Rule, RuleSetting
+from ronghe.compliance.tests.test_views import held
 from ronghe.core.models import AuditEvent
 from ronghe.notify.models import Notification
 
@@ -67,3 +68,15 @@ def test_findings_a_local_setting_no_longer_asks_for_are_withdrawn(cast):
     )
     b1_months = Finding.objects.filter(rule=rule, org=cast.orgs["B1"]).count()
     assert b1_months > 4  # untouched outside the subtree: still monthly
+
+
+def test_a_meeting_before_the_window_still_meets_the_period_that_straddles_it(cast):
+    """The window starts 2025-12-01; the quarter holding that day began on 2025-10-01, so a
+    党员大会 held in November 2025 meets it (it was once read as missed)."""
+    a1 = cast.orgs["A1"]
+    held(a1, "general_meeting", date(2025, 11, 10))
+    services.evaluate_and_notify(today=date(2026, 11, 25))
+    quarter = Finding.objects.get(
+        rule__key="general-meeting-quarterly", org=a1, period_start=date(2025, 10, 1)
+    )
+    assert quarter.status == Finding.Status.OK and quarter.met_on == date(2025, 11, 10)
