@@ -8,11 +8,14 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ronghe.compliance import evaluator
 from ronghe.compliance.models import RuleSetting
 from ronghe.compliance.tests.test_views import TODAY, held
 from ronghe.core.models import AuditEvent
+from ronghe.testing import make_org
 
 NOON = datetime.combine(TODAY, time(12), ZoneInfo("Asia/Shanghai"))
 
@@ -87,3 +90,21 @@ def test_only_party_affairs_staff_adjust_a_rule_and_bad_input_changes_nothing(ca
     removed = admin.delete(f"/api/v1/compliance/settings/{saved.json()['code']}")
     assert removed.status_code == 204 and not RuleSetting.objects.exists()
     assert AuditEvent.objects.filter(object_type="compliance.rulesetting").count() == 2
+
+
+@time_machine.travel(NOON)
+def test_the_findings_query_count_does_not_grow_with_organisations(cast):
+    client = cast.client("party_admin")
+    evaluator.evaluate(today=TODAY)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            answer = client.get("/api/v1/compliance/findings", {"page_size": 200})
+            assert answer.status_code == 200 and answer.json()["results"]
+        return len(captured)
+
+    few = queries()
+    for n in range(8):
+        make_org(cast.orgs["A"], f"新支部{n}", f"A9{n}", "branch")
+    evaluator.evaluate(today=TODAY)
+    assert queries() == few

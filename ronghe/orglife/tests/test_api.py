@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ronghe.core.models import AuditEvent
@@ -215,3 +217,18 @@ def test_the_kinds_describe_their_record_fields(cast):
     assert len(by_kind) == 10
     assert by_kind["general_meeting"]["votes"] == ["ordinary", "election"]
     assert "member_review" in [f["key"] for f in by_kind["org_life_meeting"]["fields"]]
+
+
+def test_the_calendar_query_count_does_not_grow_with_meetings(cast):
+    client = cast.client("party_admin")
+    planned(cast)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/meetings").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for _ in range(6):
+        planned(cast)
+    assert queries() == few
