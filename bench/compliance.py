@@ -225,7 +225,6 @@ def breakdown(setup: EvaluationSetup, *, log: Log = print) -> dict[str, Any]:
     writes, timed by wrapping them for one `first`, `again` and `month_start`. `_store`
     includes `_existing`, both writes and the commit (deferred foreign-key checks)."""
     from ronghe.compliance import evaluator
-    from ronghe.compliance.models import Finding
 
     timers: dict[str, float] = {}
 
@@ -240,14 +239,13 @@ def breakdown(setup: EvaluationSetup, *, log: Log = print) -> dict[str, Any]:
         return wrapper
 
     originals = {name: getattr(evaluator, name) for name in STEPS}
-    insert_new = evaluator.bulk.insert_new
-    manager: Any = Finding.objects
+    writes = {name: getattr(evaluator.bulk, name) for name in ("insert_rows", "update_rows")}
     result: dict[str, Any] = {}
     try:
         for name, function in originals.items():
             setattr(evaluator, name, timed(name, function))
-        evaluator.bulk.insert_new = timed("insert_new (COPY)", insert_new)
-        manager.bulk_update = timed("bulk_update", manager.bulk_update)
+        for name, function in writes.items():
+            setattr(evaluator.bulk, name, timed(name, function))
         empty_findings()
         for name in ("first", "again", "month_start"):
             timers.clear()
@@ -262,8 +260,8 @@ def breakdown(setup: EvaluationSetup, *, log: Log = print) -> dict[str, Any]:
     finally:
         for name, function in originals.items():
             setattr(evaluator, name, function)
-        evaluator.bulk.insert_new = insert_new
-        del manager.bulk_update
+        for name, function in writes.items():
+            setattr(evaluator.bulk, name, function)
     return result
 
 

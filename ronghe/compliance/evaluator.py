@@ -369,25 +369,17 @@ def _store(
     existing = _existing(list(rules_by_id), org_ids, window_start)
     now = timezone.now()
     result = Result()
-    new: list[Finding] = []
-    changed: list[Finding] = []
+    new: list[tuple[Any, ...]] = []
+    changed: list[tuple[Any, ...]] = []
     for outcome in outcomes:
         key = (outcome.rule_id, outcome.org_id, outcome.period_start)
         row = existing.pop(key, None)
-        values = {name: getattr(outcome, name) for name in _COMPARED}
+        values = tuple(getattr(outcome, name) for name in _COMPARED)
         before = None if row is None else row["status"]
         if row is None:
-            new.append(
-                Finding(
-                    rule_id=outcome.rule_id,
-                    org_id=outcome.org_id,
-                    period_start=outcome.period_start,
-                    evaluated_at=now,
-                    **values,
-                )
-            )
-        elif any(row[name] != value for name, value in values.items()):
-            changed.append(Finding(id=row["id"], evaluated_at=now, **values))
+            new.append((*key, now, *values))
+        elif any(row[name] != value for name, value in zip(_COMPARED, values, strict=True)):
+            changed.append((row["id"], now, *values))
         else:
             result.unchanged += 1
         if before != outcome.status and outcome.status in NEEDS_ACTION:
@@ -397,7 +389,7 @@ def _store(
             )
     gone: list[int] = []
     for row in existing.values():  # no longer produced: an older term, a superseded period
-        values = {name: row[name] for name in _COMPARED}
+        stored = {name: row[name] for name in _COMPARED}
         rule = rules_by_id[row["rule_id"]]
         if rule.kind == Rule.Kind.MEETING_FREQUENCY and row["period_start"] >= window_start:
             # Inside the window every period the rule asks for is produced, so this one the
@@ -409,17 +401,19 @@ def _store(
         if rule.kind == Rule.Kind.TERM_EXPIRY and row["status"] != Finding.Status.OK:
             # The organisation renewed its committee: the old term's finding is met, late
             # if the renewal came after the term ended.
-            values |= {
+            stored |= {
                 "status": Finding.Status.OK,
                 "met_on": today,
                 "late": today > row["deadline"],
             }
-        if row["is_latest"] or values["status"] != row["status"]:
-            values["is_latest"] = False
-            changed.append(Finding(id=row["id"], evaluated_at=now, **values))
+        if row["is_latest"] or stored["status"] != row["status"]:
+            stored["is_latest"] = False
+            changed.append((row["id"], now, *(stored[name] for name in _COMPARED)))
     for start in range(0, len(gone), 1000):
         Finding.objects.filter(id__in=gone[start : start + 1000]).delete()
-    bulk.insert_new(new)
-    Finding.objects.bulk_update(changed, [*_COMPARED, "evaluated_at"], batch_size=1000)
+    bulk.insert_rows(
+        Finding, ("rule_id", "org_id", "period_start", "evaluated_at", *_COMPARED), new
+    )
+    bulk.update_rows(Finding, ("evaluated_at", *_COMPARED), changed)
     result.written = len(new) + len(changed) + len(gone)
     return result

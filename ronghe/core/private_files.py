@@ -1,5 +1,5 @@
-"""Private files: uploads waiting to be imported, error reports, generated exports and the
-photos and scans attached to meetings.
+"""Private files: uploads waiting to be imported, error reports, generated exports, and the
+photos and scans attached to meetings and progress reports.
 
 They live under RONGHE_PRIVATE_DIR (never a web-served directory), under random names, are
 readable by the service user only, and are deleted after use or by the hourly purge
@@ -13,11 +13,36 @@ import secrets
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO, Any
 
 from django.conf import settings
 
-# "attachments" are kept (meeting records); the others are temporary and purged hourly.
+# "attachments" are kept (meeting records, evidence); the others are temporary, purged hourly.
 KINDS = ("uploads", "reports", "exports", "attachments")
+
+# What a photo or scan's first bytes must be, whatever its name or the browser says it is.
+SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"%PDF-", "application/pdf", ".pdf"),
+)
+
+
+def sniff_type(head: bytes) -> tuple[str, str] | None:
+    """(content type, suffix) of a JPEG, PNG or PDF by its signature, or None."""
+    for signature, content_type, suffix in SIGNATURES:
+        if head.startswith(signature):
+            return content_type, suffix
+    return None
+
+
+def photo_or_scan(upload: Any) -> tuple[str, str] | None:
+    """Sniff an uploaded file (Django's UploadedFile or an open binary file) and rewind it."""
+    handle: IO[bytes] = upload.file if hasattr(upload, "file") else upload
+    handle.seek(0)
+    kind = sniff_type(handle.read(8))
+    handle.seek(0)
+    return kind
 
 
 def directory(kind: str) -> Path:

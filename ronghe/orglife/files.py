@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -19,21 +19,6 @@ from icalendar import Calendar, Event
 from ronghe.core import audit, private_files
 from ronghe.orglife.models import Attachment, CalendarFeed, Meeting
 from ronghe.orglife.services import MeetingRefused
-
-# What a file's first bytes must be, whatever its name or the browser says it is.
-SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"%PDF-", "application/pdf", ".pdf"),
-)
-
-
-def sniff_type(head: bytes) -> tuple[str, str] | None:
-    """(content type, suffix) of a JPEG, PNG or PDF by its signature, or None."""
-    for signature, content_type, suffix in SIGNATURES:
-        if head.startswith(signature):
-            return content_type, suffix
-    return None
 
 
 def attachment_add(*, meeting: Meeting, upload: Any, by: Any) -> Attachment:
@@ -53,10 +38,7 @@ def attachment_add(*, meeting: Meeting, upload: Any, by: Any) -> Attachment:
                 % {"n": settings.RONGHE_ATTACHMENTS_PER_MEETING}
             ]
         )
-    handle: IO[bytes] = upload.file if hasattr(upload, "file") else upload
-    handle.seek(0)
-    kind = sniff_type(handle.read(8))
-    handle.seek(0)
+    kind = private_files.photo_or_scan(upload)
     if kind is None:
         raise MeetingRefused([_("Attach a photo (JPEG, PNG) or a scan (PDF).")])
     content_type, suffix = kind
