@@ -52,7 +52,7 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[
             [model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=BATCH
         )
         return
-    named = [model._meta.get_field(name) for name in names]
+    named = [_field(model, name) for name in names]
     others = [
         field
         for field in model._meta.concrete_fields
@@ -61,7 +61,7 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[
     defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in others)
     _copy(
         model._meta.db_table,
-        [field.column for field in named + others],
+        _column_names([*named, *others]),
         (tuple(row) + defaults for row in rows),
     )
 
@@ -110,8 +110,20 @@ def _copy(table: str, columns: Sequence[str], rows: Iterable[Row]) -> None:
             pipe.write_row(row)
 
 
+def _field(model: type[models.Model], name: str) -> models.Field:
+    """A concrete field by its name or attribute name (`rule` or `rule_id`)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _column_names(fields: Sequence[models.Field]) -> list[str]:
+    return [str(field.column) for field in fields]
+
+
 def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
-    return [model._meta.get_field(name).column for name in names]
+    return _column_names([_field(model, name) for name in names])
 
 
 def _generated(field: models.Field) -> bool:
