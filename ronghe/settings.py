@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ronghe.notify",
     "ronghe.orglife",
     "ronghe.compliance",
+    "ronghe.plans",
     "ronghe.insights",
     "ronghe.demo",
     "ronghe.api",

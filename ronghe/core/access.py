@@ -53,12 +53,24 @@ class Cap(StrEnum):
     READ_MEETINGS = "read_meetings"  # the organisational-life calendar and records
     WRITE_MEETINGS = "write_meetings"  # plan meetings, sign people in, record minutes
     READ_COMPLIANCE = "read_compliance"  # findings: which organisation owes what, by when
-    MANAGE_RULES = "manage_rules"  # adjust compliance rule parameters for a subtree
+    MANAGE_RULES = "manage_rules"  # adjust rule parameters and task thresholds for a subtree
+    READ_PLANS = "read_plans"  # work plans, integration points and the task list
+    WRITE_PLANS = "write_plans"  # draft plans, deploy items, create tasks, report progress
+    APPROVE_PLANS = "approve_plans"  # approve or return a submitted plan
+    CHECK_TASKS = "check_tasks"  # accept or return progress reports, unlock late entry
 
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.LEADER: frozenset(
-        {Cap.READ_ORGS, Cap.READ_PEOPLE, Cap.READ_MEETINGS, Cap.READ_COMPLIANCE}
+        {
+            Cap.READ_ORGS,
+            Cap.READ_PEOPLE,
+            Cap.READ_MEETINGS,
+            Cap.READ_COMPLIANCE,
+            Cap.READ_PLANS,
+            Cap.APPROVE_PLANS,
+            Cap.CHECK_TASKS,
+        }
     ),
     Role.PARTY_ADMIN: frozenset(
         {
@@ -71,6 +83,10 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.WRITE_MEETINGS,
             Cap.READ_COMPLIANCE,
             Cap.MANAGE_RULES,
+            Cap.READ_PLANS,
+            Cap.WRITE_PLANS,
+            Cap.APPROVE_PLANS,
+            Cap.CHECK_TASKS,
         }
     ),
     Role.SECRETARY: frozenset(
@@ -81,11 +97,21 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.READ_MEETINGS,
             Cap.WRITE_MEETINGS,
             Cap.READ_COMPLIANCE,
+            Cap.READ_PLANS,
+            Cap.WRITE_PLANS,
         }
     ),
     # The 组织委员 keeps the meeting records (DOMAIN-RULES R1.15).
     Role.COMMITTEE: frozenset(
-        {Cap.READ_ORGS, Cap.READ_PEOPLE, Cap.READ_MEETINGS, Cap.WRITE_MEETINGS, Cap.READ_COMPLIANCE}
+        {
+            Cap.READ_ORGS,
+            Cap.READ_PEOPLE,
+            Cap.READ_MEETINGS,
+            Cap.WRITE_MEETINGS,
+            Cap.READ_COMPLIANCE,
+            Cap.READ_PLANS,
+            Cap.WRITE_PLANS,
+        }
     ),
     Role.BUSINESS_HEAD: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE}),
     Role.MEMBER: frozenset({Cap.READ_ORGS, Cap.READ_MEETINGS}),

@@ -64,6 +64,12 @@ def navigation(user: Any) -> list[NavItem]:
                 "/compliance/",
             )
         )
+    if reach.has(Cap.READ_PLANS):
+        items.append(
+            NavItem(_("Work plans"), reverse("plans:plans"), "ti-clipboard-list", "/plans/")
+        )
+    if reach.has(Cap.READ_PLANS) or getattr(user, "person_id", None):
+        items.append(NavItem(_("Task list"), reverse("plans:tasks"), "ti-checklist", "/tasks/"))
     if getattr(user, "person_id", None):
         items.append(NavItem(_("My record"), reverse("people:me"), "ti-id-badge", "/people/me/"))
     if Role.SYSADMIN in reach.roles:

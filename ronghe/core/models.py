@@ -21,6 +21,28 @@ class PublicModel(models.Model):
         abstract = True
 
 
+class KeptFile(PublicModel):
+    """A photo or scan kept as a private file (`core.private_files`, kind "attachments"):
+    what the user called it, what its first bytes say it is, and its digest."""
+
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    stored_name = models.CharField(max_length=100, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def newest_first(self) -> AuditEventQuerySet:
         return self.select_related("actor").order_by("-at", "-id")

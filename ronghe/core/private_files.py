@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 
 # "attachments" are kept (meeting records, evidence); the others are temporary, purged hourly.
 KINDS = ("uploads", "reports", "exports", "attachments")
@@ -93,3 +94,19 @@ def purge(kind: str, older_than_hours: int) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def attachment_response(attachment: Any) -> FileResponse:
+    """Send a kept photo or scan (a row with `stored_name`, `name`, `content_type`) to a user
+    the caller has let through the gate: images inline, PDFs as a download, never cached."""
+    path = path_of("attachments", attachment.stored_name)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ronghe.core.access import Cap, reach_of
-from ronghe.core.models import PublicModel
+from ronghe.core.models import KeptFile, PublicModel
 
 
 class MeetingKind(models.TextChoices):
@@ -255,27 +255,15 @@ class AttachmentQuerySet(models.QuerySet["Attachment"]):
         return self.filter(meeting__in=Meeting.objects.writable_by(user))
 
 
-class Attachment(PublicModel):
+class Attachment(KeptFile):
     """A photo or scan of a meeting (sign-in sheet, minutes page), kept as a private file."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attachments")
-    name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=50)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    stored_name = models.CharField(max_length=100, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = AttachmentQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.name
+    class Meta(KeptFile.Meta):
+        pass
 
 
 class CalendarFeed(models.Model):

@@ -398,17 +398,7 @@ def upload_attachment(request: HttpRequest, code: Any) -> HttpResponse:
 
 def download_attachment(request: HttpRequest, code: Any) -> FileResponse:
     attachment = get_for_user(Attachment, request.user, code)
-    path = private_files.path_of("attachments", attachment.stored_name)
-    if not path.exists():
-        raise Http404
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=attachment.content_type == "application/pdf",
-        filename=attachment.name,
-        content_type=attachment.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_files.attachment_response(attachment)
 
 
 @require_POST

@@ -126,6 +126,24 @@ ROUTE_KINDS = {
     "orglife:attachment": "attachment",
     "orglife:attachment_delete": "attachment",
     "compliance:setting_delete": "setting",
+    "plans:plan": "plan",
+    "plans:item_new": "plan",
+    "plans:plan_submit": "plan",
+    "plans:plan_approve": "plan",
+    "plans:plan_return": "plan",
+    "plans:item_edit": "item",
+    "plans:item_delete": "item",
+    "plans:deploy": "item",
+    "plans:cascade": "item",
+    "plans:task": "task",
+    "plans:task_edit": "task",
+    "plans:report_new": "task",
+    "plans:task_move": "task",
+    "plans:task_unlock": "task",
+    "plans:report_amend": "report",
+    "plans:report_accept": "report",
+    "plans:report_return": "report",
+    "plans:report_file": "report_file",
 }
 # Pages that must open without a session (SECURITY.md A): signing in, probes, language.
 LOGIN_EXEMPT = {
@@ -326,6 +344,20 @@ def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, A
             for org in ("A1", "B1", "O1")
             if org not in seen
         ]
+    if kind in PLAN_MAKERS:
+        # Plans and tasks of A1, B1 and the outsider's branch (tasks without leads, so only
+        # the reach of READ_PLANS opens them: members hold none).
+        seen = {
+            "leader": {"A1", "B1"},
+            "party_admin": {"A1", "B1"},
+            "secretary": {"A1"},
+            "outsider": {"O1"},
+        }.get(persona, set())
+        return [
+            (f"{kind} of {org}", PLAN_MAKERS[kind](cast, org).code)
+            for org in ("A1", "B1", "O1")
+            if org not in seen
+        ]
     if kind == "export":
         # An export request: its requester's, and open to those who may decide it (people
         # who manage the organisation it covers). The secretary's request about A1 is
@@ -373,6 +405,70 @@ def _setting_of(cast: Cast, org: str) -> Any:
         min_count=2,
         reason="本地规定",
     )
+
+
+def _plan_of(cast: Cast, org: str) -> Any:
+    from ronghe.plans.models import Plan
+
+    plan, _ = Plan.objects.get_or_create(
+        org=cast.orgs[org], year=2026, quarter=0, defaults={"title": "计划"}
+    )
+    return plan
+
+
+def _item_of(cast: Cast, org: str) -> Any:
+    from datetime import date
+
+    from ronghe.plans.models import PlanItem
+
+    return PlanItem.objects.create(
+        plan=_plan_of(cast, org), dimension="party", title="目标", deadline=date(2026, 12, 31)
+    )
+
+
+def _task_of(cast: Cast, org: str) -> Any:
+    from datetime import date
+
+    from ronghe.plans.models import Category, Task
+
+    return Task.objects.create(
+        org=cast.orgs[org],
+        title="任务",
+        party_category=Category.objects.filter(dimension="party").first(),
+        deadline=date(2026, 12, 31),
+    )
+
+
+def _report_of(cast: Cast, org: str) -> Any:
+    from django.utils import timezone
+
+    from ronghe.plans.models import ProgressReport
+
+    return ProgressReport.objects.create(
+        task=_task_of(cast, org), text="进展", progress=10, submitted_at=timezone.now()
+    )
+
+
+def _report_file_of(cast: Cast, org: str) -> Any:
+    from ronghe.plans.models import ReportFile
+
+    return ReportFile.objects.create(
+        report=_report_of(cast, org),
+        name="照片.jpg",
+        content_type="image/jpeg",
+        size=1,
+        sha256="0" * 64,
+        stored_name="missing.jpg",
+    )
+
+
+PLAN_MAKERS = {
+    "plan": _plan_of,
+    "item": _item_of,
+    "task": _task_of,
+    "report": _report_of,
+    "report_file": _report_file_of,
+}
 
 
 def _batch_of(cast: Cast, username: str) -> Any:
