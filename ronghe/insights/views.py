@@ -25,6 +25,7 @@ from ronghe.orglife.models import Attendance, Meeting
 from ronghe.orgs.models import PartyOrg
 from ronghe.orgs.rules import org_health
 from ronghe.people.models import Person, PoliticalStatus
+from ronghe.plans import services as plans
 
 PASSWORD_WARNING_DAYS = 14
 MAX_ORG_ITEMS = 12
@@ -218,6 +219,9 @@ def _next_meetings(person_id: int) -> list[Attendance]:
     )
 
 
+MY_TASKS = 5
+
+
 def today(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     reach = reach_of(user)
@@ -234,6 +238,7 @@ def today(request: HttpRequest) -> HttpResponse:
     if user.person_id:
         context["me"] = Person.objects.visible_to(user).for_list().filter(pk=user.person_id).first()
         context["next_meetings"] = _next_meetings(user.person_id)
+        context["my_tasks"] = plans.with_countdowns(plans.my_open_tasks(user.person_id, MY_TASKS))
     context["roles"] = sorted(
         user.role_assignments.with_places(),
         key=lambda a: a.role,  # type: ignore[attr-defined]

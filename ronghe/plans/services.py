@@ -7,7 +7,7 @@ field it concerns when there is one, and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -95,6 +95,23 @@ def colour(task: Task, policy: TaskPolicy, today: date) -> str:
     if left <= policy.yellow_days:
         return "yellow"
     return "green"
+
+
+def with_countdowns(tasks: Iterable[Task], today: date | None = None) -> list[dict[str, Any]]:
+    """Tasks (their `org` loaded) with their countdown colour and days left, for a page."""
+    tasks = list(tasks)
+    if not tasks:
+        return []  # no policy to read
+    today = today or timezone.localdate()
+    policies = Policies()
+    return [
+        {
+            "task": task,
+            "colour": colour(task, policies.for_org(task.org), today),
+            "days_left": task.days_left(today),
+        }
+        for task in tasks
+    ]
 
 
 def is_locked(task: Task, policy: TaskPolicy, today: date) -> bool:
@@ -937,3 +954,16 @@ def remind_leads(*, today: date | None = None) -> int:
         task.reminded_for = task.deadline
         task.save(update_fields=["reminded_for"])
     return sent
+
+
+# --- one post, two duties (一岗双责) ------------------------------------------------------------------
+
+
+def led_by(person_id: int) -> Any:
+    """Tasks the person leads, on either side."""
+    return Task.objects.filter(Q(party_lead_id=person_id) | Q(business_lead_id=person_id))
+
+
+def my_open_tasks(person_id: int, limit: int) -> list[Task]:
+    """The open tasks a person leads, the nearest deadline first (the today page)."""
+    return list(led_by(person_id).open().select_related("org").order_by("deadline", "id")[:limit])

@@ -18,6 +18,7 @@ urlpatterns = [
     path("plans/items/<uuid:code>/cascade/", views.cascade, name="cascade"),
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/new/", views.task_new, name="task_new"),
+    path("tasks/board/", views.task_board, name="board"),
     path("tasks/<uuid:code>/", views.task_detail, name="task"),
     path("tasks/<uuid:code>/edit/", views.task_edit, name="task_edit"),
     path("tasks/<uuid:code>/reports/", views.report_new, name="report_new"),
@@ -27,4 +28,6 @@ urlpatterns = [
     path("tasks/reports/<uuid:code>/accept/", views.report_accept, name="report_accept"),
     path("tasks/reports/<uuid:code>/return/", views.report_return, name="report_return"),
     path("tasks/files/<uuid:code>/", views.report_file, name="report_file"),
+    path("duties/", views.duties, name="my_duties"),
+    path("duties/<uuid:code>/", views.duties, name="duties"),
 ]

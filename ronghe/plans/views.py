@@ -13,15 +13,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ronghe.accounts.models import RoleAssignment
 from ronghe.core import private_files
 from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
 from ronghe.orgs.models import PartyOrg
+from ronghe.people.models import Person
 from ronghe.plans import services
 from ronghe.plans.forms import (
     DeployForm,
@@ -297,7 +299,7 @@ def cascade(request: HttpRequest, code: Any) -> HttpResponse:
         ),
     )
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _countdown_rows(page.object_list)
+    rows = services.with_countdowns(page.object_list)
     return render(
         request,
         "plans/cascade.html",
@@ -306,20 +308,6 @@ def cascade(request: HttpRequest, code: Any) -> HttpResponse:
 
 
 # --- tasks ------------------------------------------------------------------------------------------
-
-
-def _countdown_rows(tasks: Any, today: Any = None) -> list[dict[str, Any]]:
-    """Tasks with their countdown colour and days left (the policies read once)."""
-    today = today or timezone.localdate()
-    policies = services.Policies()
-    return [
-        {
-            "task": task,
-            "colour": services.colour(task, policies.for_org(task.org), today),
-            "days_left": task.days_left(today),
-        }
-        for task in tasks
-    ]
 
 
 def _filtered_tasks(request: HttpRequest) -> tuple[Any, TaskFilterForm]:
@@ -355,7 +343,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     tasks, form = _filtered_tasks(request)
     page = Paginator(tasks.order_by("deadline", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = _countdown_rows(page.object_list, today)
+    rows = services.with_countdowns(page.object_list, today)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -370,6 +358,33 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "today": today,
         },
     )
+
+
+BOARD_COLUMN_SIZE = 50
+
+
+def task_board(request: HttpRequest) -> HttpResponse:
+    """The task list's filters, grouped by status: the nearest deadlines first in each column."""
+    reach = reach_of(request.user)
+    if not reach.has(Cap.READ_PLANS) and reach.person_id is None:
+        raise PermissionDenied
+    tasks, _form = _filtered_tasks(request)
+    counts = dict(tasks.order_by().values_list("status").annotate(n=Count("id")))
+    columns = []
+    for status, label in Task.Status.choices:
+        shown = list(tasks.filter(status=status).order_by("deadline", "id")[:BOARD_COLUMN_SIZE])
+        count = counts.get(status, 0)
+        columns.append(
+            {
+                "status": status,
+                "label": label,
+                "tasks": shown,
+                "count": count,
+                "more": max(0, count - len(shown)),
+            }
+        )
+    query = request.GET.copy()
+    return render(request, "plans/board.html", {"columns": columns, "query": query.urlencode()})
 
 
 def task_new(request: HttpRequest) -> HttpResponse:
@@ -561,3 +576,54 @@ def task_move(request: HttpRequest, code: Any) -> HttpResponse:
 def report_file(request: HttpRequest, code: Any) -> FileResponse:
     attachment = get_for_user(ReportFile, request.user, code)
     return private_files.attachment_response(attachment)
+
+
+# --- one post, two duties (一岗双责) ------------------------------------------------------------------
+
+DUTY_LIST_SIZE = 100
+
+
+def duties(request: HttpRequest, code: Any = None) -> HttpResponse:
+    """A responsible person's posts, their Party and business tasks side by side, the evidence
+    they reported and their late marks. Anyone may open their own (the tasks one leads are
+    always visible to one); others need the person in their reach, and see only the tasks in
+    theirs."""
+    if code is None:
+        person_id = reach_of(request.user).person_id
+        if person_id is None:
+            raise Http404
+        person = Person.objects.select_related("party_org", "unit").get(pk=person_id)
+    else:
+        person = get_for_user(Person, request.user, code)
+    tasks = Task.objects.visible_to(request.user).filter(
+        Q(party_lead=person) | Q(business_lead=person)
+    )
+    tasks = tasks.for_list().order_by("deadline", "id")
+    summary = tasks.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status__in=Task.OPEN_STATUSES)),
+        done=Count("id", filter=Q(status=Task.Status.DONE)),
+        late=Count("id", filter=Q(late_mark=True)),
+    )
+    party = services.with_countdowns(tasks.filter(party_lead=person)[:DUTY_LIST_SIZE])
+    business = services.with_countdowns(tasks.filter(business_lead=person)[:DUTY_LIST_SIZE])
+    evidence = (
+        ProgressReport.objects.filter(task__in=tasks, reported_by__person=person)
+        .select_related("task")
+        .annotate(n_files=Count("files"))
+        .order_by("-submitted_at")[:20]
+    )
+    posts = RoleAssignment.objects.filter(user__person=person).with_places()
+    return render(
+        request,
+        "plans/duties.html",
+        {
+            "person": person,
+            "posts": posts,
+            "summary": summary,
+            "party_rows": party,
+            "business_rows": business,
+            "evidence": evidence,
+            "late": services.with_countdowns(tasks.filter(late_mark=True)[:DUTY_LIST_SIZE]),
+        },
+    )

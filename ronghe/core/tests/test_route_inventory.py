@@ -144,6 +144,7 @@ ROUTE_KINDS = {
     "plans:report_accept": "report",
     "plans:report_return": "report",
     "plans:report_file": "report_file",
+    "plans:duties": "person",
 }
 # Pages that must open without a session (SECURITY.md A): signing in, probes, language.
 LOGIN_EXEMPT = {

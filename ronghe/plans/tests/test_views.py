@@ -303,3 +303,63 @@ def test_the_cascade_view_query_count_does_not_grow_with_the_branches(cast):
         response = client.get(f"/plans/items/{item.code}/cascade/")
     assert response.status_code == 200 and "新支部11" in response.content.decode()
     assert len(many) == len(few)
+
+
+def test_the_board_groups_the_tasks_by_status(cast):
+    task = a1_task(cast)
+    page = cast.client("secretary").get("/tasks/board/").content.decode()
+    assert page.index('data-status="not_started"') < page.index(f"task-{task.code}")
+    assert page.index(f"task-{task.code}") < page.index('data-status="in_progress"')
+
+
+def test_the_board_moves_a_started_task_and_answers_with_its_card(cast):
+    task = a1_task(cast)
+    response = cast.client("secretary").post(
+        f"/tasks/{task.code}/status/", {"status": "in_progress"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert f'id="task-{task.code}"' in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == Task.Status.IN_PROGRESS
+
+
+def test_the_duties_page_shows_both_sides_and_the_late_marks(cast):
+    party = a1_task(cast)
+    services.task_update(
+        task=party,
+        values={"title": "党员责任区建设", "party_lead": cast.people["张伟强"]},
+        by=cast.users["secretary"],
+    )
+    business = services.task_create(
+        org=cast.orgs["A1"],
+        values={
+            "title": "降本增效攻关",
+            "business_category": category(Dimension.BUSINESS),
+            "business_lead": cast.people["张伟强"],
+            "deadline": TODAY + timedelta(days=2),
+        },
+        by=cast.users["secretary"],
+    )
+    Task.objects.filter(pk=business.pk).update(late_mark=True, late_marked_on=TODAY)
+
+    own = cast.client("secretary").get("/duties/").content.decode()
+    assert (
+        own.index("党建职责")
+        < own.index("党员责任区建设")
+        < own.index("业务职责")
+        < own.index("降本增效攻关")
+    )
+    assert own.count("降本增效攻关") == 2  # a business duty, and a late mark
+
+    other = cast.client("party_admin").get(f"/duties/{cast.people['张伟强'].code}/")
+    assert other.status_code == 200 and "降本增效攻关" in other.content.decode()
+    assert cast.client("outsider").get(f"/duties/{cast.people['张伟强'].code}/").status_code == 404
+
+
+def test_the_today_page_lists_the_tasks_i_lead(cast):
+    task = a1_task(cast)
+    services.task_update(
+        task=task, values={"party_lead": cast.people["张伟强"]}, by=cast.users["secretary"]
+    )
+    page = cast.client("secretary").get("/").content.decode()
+    assert f"/tasks/{task.code}/" in page

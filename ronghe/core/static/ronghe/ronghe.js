@@ -53,9 +53,53 @@
     if (best) { best.closest(".nav-item").classList.add("active"); }
   }
 
+  // The task board: dragging a card to another column posts the new status to the same
+  // endpoint as the status form, with the same checks. The answer is the card as it now
+  // stands; a refused move leaves it where it was, with the reason on it.
+  function csrfToken() {
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    return headers["X-CSRFToken"] || "";
+  }
+
+  function moveCard(card, column) {
+    var body = new URLSearchParams({ status: column.getAttribute("data-status") });
+    fetch(card.getAttribute("data-move-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+      body: body,
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html.trim();
+        var fresh = holder.firstElementChild;
+        if (!fresh) { return; }
+        if (response.ok) { column.querySelector("[data-cards]").appendChild(fresh); card.remove(); }
+        else { card.replaceWith(fresh); }
+      });
+    });
+  }
+
+  function enableBoard(board) {
+    var dragged = null;
+    board.addEventListener("dragstart", function (event) {
+      dragged = event.target.closest("[data-move-url]");
+      if (dragged) { event.dataTransfer.setData("text/plain", dragged.id); }
+    });
+    board.querySelectorAll("[data-status]").forEach(function (column) {
+      column.addEventListener("dragover", function (event) { event.preventDefault(); });
+      column.addEventListener("drop", function (event) {
+        event.preventDefault();
+        if (dragged && dragged.closest("[data-status]") !== column) { moveCard(dragged, column); }
+        dragged = null;
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     markCurrentNav();
     enhance(document);
+    document.querySelectorAll("[data-board]").forEach(enableBoard);
   });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
 })();
