@@ -160,7 +160,13 @@ class TaskForm(forms.ModelForm):
             "deadline",
             "weight",
         ]
-        widgets = {"deadline": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "deadline": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            # Searchable in the browser (ronghe.js): a committee's subtree has many people.
+            "party_lead": forms.Select(attrs={"data-picker": ""}),
+            "business_lead": forms.Select(attrs={"data-picker": ""}),
+        }
 
     def __init__(self, *args: Any, org: PartyOrg, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
