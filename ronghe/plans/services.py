@@ -276,7 +276,7 @@ def item_save(
         )
         if not created:
             item.tasks.filter(status__in=Task.OPEN_STATUSES).update(
-                **{f"{name}": getattr(item, name) for name in ITEM_FIELDS},
+                **{name: getattr(item, name) for name in ITEM_FIELDS},
                 updated_at=timezone.now(),
             )
     old, new = audit.changes(before, after)

@@ -621,3 +621,16 @@ def test_the_receiving_secretaries_are_told_once_the_deployment_commits(
     told = Notification.objects.filter(key=f"plans.deployed.{item.code}")
     assert [n.user.username for n in told] == ["secretary"]  # A2 has no secretary account
     assert item.title in told.get().title
+
+
+def test_a_target_tasks_carry_out_is_not_removed(cast):
+    plan, item = approved_plan(cast)
+    services.deploy(item=item, orgs=[cast.orgs["A1"]], by=cast.users["party_admin"])
+
+    with pytest.raises(Refused) as refused:
+        services.item_delete(item=item, by=cast.users["party_admin"], reason="调整")
+    assert "取消" in refused.value.message
+    with pytest.raises(Refused) as refused:
+        services.item_delete(item=item, by=cast.users["party_admin"])
+    assert refused.value.field == "reason"  # an approved plan changes only with a reason
+    assert plan.items.filter(pk=item.pk).exists() and not PlanRevision.objects.exists()
