@@ -71,6 +71,10 @@ def navigation(user: Any) -> list[NavItem]:
     if reach.has(Cap.READ_PLANS) or getattr(user, "person_id", None):
         items.append(NavItem(_("Task list"), reverse("plans:tasks"), "ti-checklist", "/tasks/"))
     if getattr(user, "person_id", None):
+        items.append(
+            NavItem(_("My duties"), reverse("plans:my_duties"), "ti-briefcase", "/duties/")
+        )
+    if getattr(user, "person_id", None):
         items.append(NavItem(_("My record"), reverse("people:me"), "ti-id-badge", "/people/me/"))
     if Role.SYSADMIN in reach.roles:
         items.append(

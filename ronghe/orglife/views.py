@@ -3,7 +3,6 @@ resolutions), "my meetings" and signing in by QR code."""
 
 from __future__ import annotations
 
-import calendar as calendar_module
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -17,10 +16,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ronghe.core import private_files
+from ronghe.core import months, private_files
 from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
 from ronghe.orglife import files, services
 from ronghe.orglife.forms import (
@@ -38,17 +36,8 @@ from ronghe.orglife.forms import (
 )
 from ronghe.orglife.kinds import spec_of
 from ronghe.orglife.models import Attachment, Attendance, CalendarFeed, Meeting
+from ronghe.orgs.models import PartyOrg
 from ronghe.people.models import Person
-
-WEEKDAYS = [
-    gettext_lazy("Mon"),
-    gettext_lazy("Tue"),
-    gettext_lazy("Wed"),
-    gettext_lazy("Thu"),
-    gettext_lazy("Fri"),
-    gettext_lazy("Sat"),
-    gettext_lazy("Sun"),
-]
 
 
 def _may_open_calendar(user: Any) -> bool:
@@ -56,21 +45,12 @@ def _may_open_calendar(user: Any) -> bool:
     return reach.has(Cap.READ_MEETINGS) or reach.person_id is not None
 
 
-def _month(text: str) -> date:
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        return date(year, month, 1)
-    except (ValueError, TypeError):
-        today = timezone.localdate()
-        return date(today.year, today.month, 1)
-
-
 def calendar_page(request: HttpRequest) -> HttpResponse:
     """The organisational-life calendar: a month grid, or the same meetings as a list."""
     if not _may_open_calendar(request.user):
         raise PermissionDenied
-    first = _month(request.GET.get("month", ""))
-    last = date(first.year, first.month, calendar_module.monthrange(first.year, first.month)[1])
+    first = months.month_from(request.GET.get("month", ""))
+    last = months.last_day(first)
     tz = timezone.get_current_timezone()
     meetings = list(
         Meeting.objects.visible_to(request.user)
@@ -89,23 +69,20 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             {"day": day, "in_month": day.month == first.month, "meetings": by_day.get(day, [])}
             for day in week
         ]
-        for week in calendar_module.Calendar(firstweekday=0).monthdatescalendar(
-            first.year, first.month
-        )
+        for week in months.weeks(first)
     ]
-    previous = (first - timedelta(days=1)).replace(day=1)
-    following = last + timedelta(days=1)
+    previous, following = months.neighbours(first)
     return render(
         request,
         "orglife/calendar.html",
         {
             "first": first,
             "weeks": weeks,
-            "weekdays": WEEKDAYS,
+            "weekdays": months.WEEKDAYS,
             "meetings": meetings,
             "view": "list" if request.GET.get("view") == "list" else "month",
-            "previous": previous.strftime("%Y-%m"),
-            "following": following.strftime("%Y-%m"),
+            "previous": previous,
+            "following": following,
             "today": timezone.localdate(),
             "can_plan": reach_of(request.user).has(Cap.WRITE_MEETINGS),
         },
@@ -182,6 +159,10 @@ def meeting_detail(request: HttpRequest, code: Any, **forms: Any) -> HttpRespons
         "everyone": everyone,
         "resolutions": list(meeting.resolutions.prefetch_related("task_links")),
         "may_write": may_write,
+        # Staff who plan for the organisation turn its resolutions into tasks (the task list).
+        "may_make_tasks": PartyOrg.objects.filter(
+            reach_of(request.user).q(Cap.WRITE_PLANS, party=""), pk=meeting.org_id
+        ).exists(),
         "statuses": [s for s in Attendance.Status if s != Attendance.Status.PENDING],
         "record_form": forms.get("record_form") or record_form(meeting),
         "resolution_form": forms.get("resolution_form") or ResolutionForm(meeting=meeting),

@@ -19,6 +19,8 @@ from ronghe.plans.models import Category, Dimension, IntegrationPoint, Plan, Pla
 
 # Meetings a report can point to: the organisation's held in the past year.
 MEETINGS_BACK_DAYS = 366
+# Meetings an integration point can come from: the organisation's own in the past two years.
+POINT_MEETINGS_BACK_DAYS = 731
 REASON_HELP = _("The plan is approved: the change is kept as a revision with this reason.")
 
 
@@ -279,3 +281,75 @@ class TaskFilterForm(forms.Form):
     late = forms.BooleanField(required=False, label=_("late marks only"))
     lead = forms.CharField(required=False, max_length=50, label=_("lead"))
     q = forms.CharField(required=False, max_length=100, label=_("title"))
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("milestone"), max_length=200)
+    due_on = forms.DateField(label=_("due on"), widget=DateInput())
+
+
+def _meeting_label(meeting: Meeting) -> str:
+    return f"{timezone.localtime(meeting.starts_at):%Y-%m-%d} {meeting.title}"
+
+
+class PointForm(forms.ModelForm):
+    """An integration point of the catalogue: the Party work, the business goal it serves and
+    where the idea came from (a 座谈会 is chosen among the organisation's forum meetings)."""
+
+    class Meta:
+        model = IntegrationPoint
+        fields = [
+            "title",
+            "party_work",
+            "business_goal",
+            "source",
+            "source_meeting",
+            "source_note",
+            "active",
+        ]
+
+    def __init__(self, *args: Any, org: PartyOrg, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        since = timezone.now() - timedelta(days=POINT_MEETINGS_BACK_DAYS)
+        _field(self, "source_meeting").queryset = (
+            Meeting.objects.filter(org=org, starts_at__gte=since)
+            .not_cancelled()
+            .order_by("-starts_at")
+        )
+        _field(self, "source_meeting").to_field_name = "code"
+        _field(self, "source_meeting").label_from_instance = _meeting_label
+        if not self.instance.pk:
+            del self.fields["active"]
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class PointOrgForm(forms.Form):
+    org: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("organisation"), queryset=PartyOrg.objects.none()
+    )
+
+    def __init__(self, *args: Any, orgs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _field(self, "org").queryset = orgs
+        _field(self, "org").to_field_name = "code"
+
+
+class CategoryForm(PointOrgForm):
+    dimension = forms.ChoiceField(label=_("dimension"), choices=Dimension.choices)
+    name = forms.CharField(label=_("name"), max_length=60)
+
+
+class PolicyForm(PointOrgForm):
+    yellow_days = forms.IntegerField(label=_("yellow from (days left)"), min_value=0, max_value=365)
+    red_days = forms.IntegerField(label=_("red from (days left)"), min_value=0, max_value=365)
+    remind_days = forms.IntegerField(
+        label=_("remind the leads (days before)"), min_value=0, max_value=365
+    )
+    grace_days = forms.IntegerField(
+        label=_("entry locks (days after the deadline)"), min_value=0, max_value=365
+    )
+
+    def values(self) -> dict[str, int]:
+        return {name: self.cleaned_data[name] for name in services.POLICY_FIELDS}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ronghe.core.access import Cap, reach_of
 from ronghe.core.models import KeptFile, PublicModel
+from ronghe.orgs.models import PartyOrg
 
 
 class Dimension(models.TextChoices):
@@ -28,14 +29,37 @@ class Dimension(models.TextChoices):
     BUSINESS = "business", _("Business")
 
 
+def _shared_down(user: Any) -> Q:
+    """Rows of an organisation in the user's plan reach or above it: a committee's catalogue
+    entries serve its whole subtree, so a branch sees its committee's (but not a sibling's)."""
+    reach = reach_of(user)
+    step = PartyOrg.steplen
+    above = {
+        path[:end]
+        for path in reach.party_paths.get(Cap.READ_PLANS, ())
+        for end in range(step, len(path), step)
+    }
+    return reach.q(Cap.READ_PLANS, party="org__") | Q(org__path__in=sorted(above))
+
+
 class CategoryQuerySet(models.QuerySet["Category"]):
+    def visible_to(self, user: Any) -> CategoryQuerySet:
+        """The platform's lists and those of organisations in the reader's reach or above."""
+        return self.filter(Q(org__isnull=True) | _shared_down(user))
+
+    def writable_by(self, user: Any) -> CategoryQuerySet:
+        """An organisation's own additions, kept by those who set rules for its subtree."""
+        return self.filter(org__isnull=False).filter(
+            reach_of(user).q(Cap.MANAGE_RULES, party="org__")
+        )
+
     def usable_for(self, org: Any) -> CategoryQuerySet:
         """The platform's categories and those an organisation on `org`'s path added."""
         ancestors = [org.path[:end] for end in range(org.steplen, len(org.path) + 1, org.steplen)]
         return self.filter(Q(org__isnull=True) | Q(org__path__in=ancestors), active=True)
 
 
-class Category(models.Model):
+class Category(PublicModel):
     """One entry of a configurable list of Party or business categories (e.g. 组织建设,
     安全生产). The platform's defaults have no organisation; a committee adds its own for its
     subtree."""
@@ -62,7 +86,7 @@ class Category(models.Model):
 
 class IntegrationPointQuerySet(models.QuerySet["IntegrationPoint"]):
     def visible_to(self, user: Any) -> IntegrationPointQuerySet:
-        return self.filter(reach_of(user).q(Cap.READ_PLANS, party="org__"))
+        return self.filter(_shared_down(user))
 
     def writable_by(self, user: Any) -> IntegrationPointQuerySet:
         return self.filter(reach_of(user).q(Cap.WRITE_PLANS, party="org__"))
@@ -428,12 +452,26 @@ class Task(PublicModel):
         return (self.deadline - today).days
 
 
-class Milestone(models.Model):
+class MilestoneQuerySet(models.QuerySet["Milestone"]):
+    """A milestone is seen and changed by whoever sees and changes its task."""
+
+    def visible_to(self, user: Any) -> MilestoneQuerySet:
+        return self.filter(task__in=Task.objects.visible_to(user))
+
+    def writable_by(self, user: Any) -> MilestoneQuerySet:
+        return self.filter(task__in=Task.objects.writable_by(user))
+
+
+class Milestone(PublicModel):
+    """A dated checkpoint on the way to a task's deadline."""
+
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(_("milestone"), max_length=200)
     due_on = models.DateField(_("due on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "position", "id"]
@@ -537,7 +575,17 @@ class TaskUnlock(models.Model):
         return f"{self.task} → {self.until}"
 
 
-class TaskPolicy(models.Model):
+class TaskPolicyQuerySet(models.QuerySet["TaskPolicy"]):
+    def visible_to(self, user: Any) -> TaskPolicyQuerySet:
+        return self.filter(Q(org__isnull=True) | _shared_down(user))
+
+    def writable_by(self, user: Any) -> TaskPolicyQuerySet:
+        return self.filter(org__isnull=False).filter(
+            reach_of(user).q(Cap.MANAGE_RULES, party="org__")
+        )
+
+
+class TaskPolicy(PublicModel):
     """Countdown colours, reminders and the entry lock for a subtree (the deepest wins; the
     row without an organisation is the platform default)."""
 
@@ -560,6 +608,8 @@ class TaskPolicy(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TaskPolicyQuerySet.as_manager()
 
     class Meta:
         constraints = [

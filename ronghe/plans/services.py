@@ -27,7 +27,9 @@ from ronghe.orglife.models import Meeting, Resolution
 from ronghe.orgs.models import PartyOrg
 from ronghe.people.models import Person
 from ronghe.plans.models import (
+    Category,
     IntegrationPoint,
+    Milestone,
     Plan,
     PlanItem,
     PlanRevision,
@@ -130,6 +132,12 @@ def _refuse_if_locked(task: Task, today: date | None = None) -> None:
                 "with a recorded reason."
             )
         )
+
+
+def _stored(obj: Any) -> Any:
+    """The row as the database holds it. A ModelForm validating against an instance has
+    already copied the new values onto it, so "before" must be read again."""
+    return type(obj)._default_manager.get(pk=obj.pk)
 
 
 # --- who may lead -----------------------------------------------------------------------------
@@ -260,7 +268,7 @@ def item_save(
         item = PlanItem(plan=plan, position=plan.items.count())
         before: dict[str, Any] = {}
     else:
-        before = _item_snapshot(item)
+        before = _item_snapshot(_stored(item))
     for name, value in values.items():
         setattr(item, name, value)
     item.save()
@@ -524,30 +532,31 @@ FIXED_BY_ITEM = (
 
 @transaction.atomic
 def task_update(*, task: Task, values: dict[str, Any], by: Any) -> Task:
-    if not task.is_open:
+    stored = _stored(task)
+    if not stored.is_open:
         raise Refused(_("A finished or cancelled task no longer changes."))
-    _refuse_if_locked(task)
-    if task.item is not None and task.item.plan.org_id != task.org_id:
+    _refuse_if_locked(stored)
+    if stored.item is not None and stored.item.plan.org_id != stored.org_id:
         for name in FIXED_BY_ITEM:
-            if name in values and values[name] != getattr(task, name):
+            if name in values and values[name] != getattr(stored, name):
                 raise Refused(
                     _("This task was deployed from above: its %(field)s follows the plan.")
                     % {"field": _label(Task, name)},
                     field=name,
                 )
     merged = {
-        name: getattr(task, name) for name in ("party_category", "business_category")
+        name: getattr(stored, name) for name in ("party_category", "business_category")
     } | values
     _check_dimensions(merged)
     _check_leads(
-        task.org,
+        stored.org,
         {
             name: values[name]
             for name in ("party_lead", "business_lead")
-            if name in values and values[name] != getattr(task, name)
+            if name in values and values[name] != getattr(stored, name)
         },
     )
-    before = _task_snapshot(task)
+    before = _task_snapshot(stored)
     for name, value in values.items():
         setattr(task, name, value)
     task.save()
@@ -900,6 +909,223 @@ def _notify_reporter(report: ProgressReport) -> None:
         body=report.return_reason,
         url=reverse("plans:task", args=[report.task.code]),
     )
+
+
+# --- milestones ------------------------------------------------------------------------------------
+
+
+def _check_milestone_task(task: Task) -> None:
+    if not task.is_open:
+        raise Refused(_("A finished or cancelled task no longer changes."))
+    _refuse_if_locked(task)
+
+
+@transaction.atomic
+def milestone_add(*, task: Task, title: str, due_on: date, by: Any) -> Milestone:
+    """A checkpoint on the way to the deadline (never after it)."""
+    _check_milestone_task(task)
+    if not title.strip():
+        raise Refused(_("Name the milestone."), field="title")
+    if due_on > task.deadline:
+        raise Refused(
+            _("A milestone falls on or before the task's deadline (%(deadline)s).")
+            % {"deadline": task.deadline.isoformat()},
+            field="due_on",
+        )
+    position = task.milestones.count()
+    milestone = Milestone.objects.create(
+        task=task, title=title.strip(), due_on=due_on, position=position
+    )
+    audit.record(
+        audit.Action.CREATE,
+        actor=by,
+        obj=milestone,
+        after={"task": str(task.code), "title": milestone.title, "due_on": due_on.isoformat()},
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_done(*, milestone: Milestone, done: bool, by: Any) -> Milestone:
+    """Tick a milestone off (today) or take the tick back."""
+    _check_milestone_task(milestone.task)
+    before = {"done_on": milestone.done_on.isoformat() if milestone.done_on else None}
+    milestone.done_on = timezone.localdate() if done else None
+    milestone.save(update_fields=["done_on"])
+    after = {"done_on": milestone.done_on.isoformat() if milestone.done_on else None}
+    audit.record(audit.Action.UPDATE, actor=by, obj=milestone, before=before, after=after)
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, milestone: Milestone, by: Any) -> None:
+    _check_milestone_task(milestone.task)
+    audit.record(
+        audit.Action.DELETE,
+        actor=by,
+        obj=milestone,
+        before={"task": str(milestone.task.code), "title": milestone.title},
+    )
+    milestone.delete()
+
+
+# --- the catalogues: integration points and categories; the task policy -------------------------
+
+POINT_FIELDS = ("title", "party_work", "business_goal", "source", "source_meeting", "source_note")
+
+
+def _point_snapshot(point: IntegrationPoint) -> dict[str, Any]:
+    return {
+        "title": point.title,
+        "party_work": point.party_work,
+        "business_goal": point.business_goal,
+        "source": point.source,
+        "source_meeting": str(point.source_meeting.code) if point.source_meeting else None,
+        "source_note": point.source_note,
+        "active": point.active,
+    }
+
+
+def _check_point(org: PartyOrg, values: dict[str, Any]) -> None:
+    for name in ("title", "party_work", "business_goal"):
+        if not str(values.get(name) or "").strip():
+            raise Refused(_("This field is required."), field=name)
+    meeting = values.get("source_meeting")
+    if meeting is not None and not meeting.org.path.startswith(org.path):
+        raise Refused(
+            _("Choose a meeting of this organisation or below it."), field="source_meeting"
+        )
+    forum_unnamed = meeting is None and not str(values.get("source_note") or "").strip()
+    if values.get("source") == IntegrationPoint.Source.FORUM and forum_unnamed:
+        raise Refused(
+            _("Name the forum (座谈会) it came from: choose its meeting or describe it."),
+            field="source_meeting",
+        )
+
+
+@transaction.atomic
+def point_save(
+    *,
+    org: PartyOrg,
+    values: dict[str, Any],
+    by: Any,
+    point: IntegrationPoint | None = None,
+) -> IntegrationPoint:
+    """Add an integration point to an organisation's catalogue, or change one. `values` holds
+    POINT_FIELDS and optionally `active` (a retired point stays on the targets that used it)."""
+    _check_point(org, values)
+    if point is None:
+        point = IntegrationPoint(org=org, created_by=by)
+        before: dict[str, Any] = {}
+    else:
+        before = _point_snapshot(_stored(point))
+    for name in (*POINT_FIELDS, "active"):
+        if name in values:
+            value = values[name]
+            setattr(point, name, value.strip() if isinstance(value, str) else value)
+    point.save()
+    if not before:
+        audit.record(
+            audit.Action.CREATE,
+            actor=by,
+            obj=point,
+            after={"org": str(org.code), **_point_snapshot(point)},
+        )
+    else:
+        old, new = audit.changes(before, _point_snapshot(point))
+        if new:
+            audit.record(audit.Action.UPDATE, actor=by, obj=point, before=old, after=new)
+    return point
+
+
+@transaction.atomic
+def category_add(*, org: PartyOrg, dimension: str, name: str, by: Any) -> Category:
+    """A category of the organisation's own, offered to its subtree next to the platform's."""
+    name = name.strip()
+    if not name:
+        raise Refused(_("This field is required."), field="name")
+    if Category.objects.usable_for(org).filter(dimension=dimension, name=name).exists():
+        raise Refused(_("This list already has a category of that name."), field="name")
+    if Category.objects.filter(org=org, dimension=dimension, name=name).exists():
+        raise Refused(
+            _("A retired category of that name exists: bring it back instead."), field="name"
+        )
+    position = Category.objects.filter(org=org, dimension=dimension).count()
+    category = Category.objects.create(org=org, dimension=dimension, name=name, position=position)
+    audit.record(
+        audit.Action.CREATE,
+        actor=by,
+        obj=category,
+        after={"org": str(org.code), "dimension": dimension, "name": name},
+    )
+    return category
+
+
+@transaction.atomic
+def category_set_active(*, category: Category, active: bool, by: Any) -> Category:
+    """Retire a category (no new targets or tasks take it; those that did keep it) or bring
+    it back."""
+    if category.org_id is None:
+        raise Refused(_("The platform's categories are not changed here."))
+    if category.active != active:
+        category.active = active
+        category.save(update_fields=["active"])
+        audit.record(
+            audit.Action.UPDATE,
+            actor=by,
+            obj=category,
+            before={"active": not active},
+            after={"active": active},
+        )
+    return category
+
+
+POLICY_FIELDS = ("yellow_days", "red_days", "remind_days", "grace_days")
+
+
+@transaction.atomic
+def policy_save(*, org: PartyOrg, values: dict[str, int], by: Any) -> TaskPolicy:
+    """Set the countdown, reminder and lock thresholds for an organisation's subtree."""
+    for name in POLICY_FIELDS:
+        value = values.get(name)
+        if value is None or not 0 <= value <= 365:
+            raise Refused(_("Enter a number of days from 0 to 365."), field=name)
+    if values["red_days"] > values["yellow_days"]:
+        raise Refused(
+            _("Red comes nearer the deadline than yellow: at most the yellow days."),
+            field="red_days",
+        )
+    policy = TaskPolicy.objects.filter(org=org).first()
+    before = {name: getattr(policy, name) for name in POLICY_FIELDS} if policy else {}
+    policy = policy or TaskPolicy(org=org)
+    for name in POLICY_FIELDS:
+        setattr(policy, name, values[name])
+    policy.updated_by = by
+    policy.save()
+    after = {name: getattr(policy, name) for name in POLICY_FIELDS}
+    audit.record(
+        audit.Action.UPDATE if before else audit.Action.CREATE,
+        actor=by,
+        obj=policy,
+        before=before or None,
+        after={"org": str(org.code), **after},
+    )
+    return policy
+
+
+@transaction.atomic
+def policy_delete(*, policy: TaskPolicy, by: Any) -> None:
+    """Remove a subtree's thresholds: the next setting above it applies again."""
+    org = policy.org
+    if org is None:
+        raise Refused(_("The platform default stays; change its values instead."))
+    audit.record(
+        audit.Action.DELETE,
+        actor=by,
+        obj=policy,
+        before={"org": str(org.code), **{n: getattr(policy, n) for n in POLICY_FIELDS}},
+    )
+    policy.delete()
 
 
 # --- resolutions become tasks --------------------------------------------------------------------

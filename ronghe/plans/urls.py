@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ronghe.plans import views
+from ronghe.plans import catalogue_views, views
 
 app_name = "plans"
 
@@ -16,7 +16,25 @@ urlpatterns = [
     path("plans/items/<uuid:code>/delete/", views.item_delete, name="item_delete"),
     path("plans/items/<uuid:code>/deploy/", views.item_deploy, name="deploy"),
     path("plans/items/<uuid:code>/cascade/", views.cascade, name="cascade"),
+    path("plans/points/", catalogue_views.point_list, name="points"),
+    path("plans/points/new/", catalogue_views.point_new, name="point_new"),
+    path("plans/points/<uuid:code>/", catalogue_views.point_detail, name="point"),
+    path("plans/points/<uuid:code>/edit/", catalogue_views.point_edit, name="point_edit"),
     path("tasks/", views.task_list, name="tasks"),
+    path("tasks/timeline/", views.task_timeline, name="timeline"),
+    path("tasks/settings/", catalogue_views.task_settings, name="settings"),
+    path("tasks/settings/categories/", catalogue_views.category_add, name="category_add"),
+    path(
+        "tasks/settings/categories/<uuid:code>/",
+        catalogue_views.category_toggle,
+        name="category_toggle",
+    ),
+    path("tasks/settings/thresholds/", catalogue_views.policy_save, name="policy_save"),
+    path(
+        "tasks/settings/thresholds/<uuid:code>/delete/",
+        catalogue_views.policy_delete,
+        name="policy_delete",
+    ),
     path("tasks/new/", views.task_new, name="task_new"),
     path("tasks/board/", views.task_board, name="board"),
     path("tasks/<uuid:code>/", views.task_detail, name="task"),
@@ -24,6 +42,10 @@ urlpatterns = [
     path("tasks/<uuid:code>/reports/", views.report_new, name="report_new"),
     path("tasks/<uuid:code>/status/", views.task_move, name="task_move"),
     path("tasks/<uuid:code>/unlock/", views.task_unlock, name="task_unlock"),
+    path("tasks/<uuid:code>/milestones/", views.milestone_new, name="milestone_new"),
+    path("tasks/milestones/<uuid:code>/done/", views.milestone_done, name="milestone_done"),
+    path("tasks/milestones/<uuid:code>/delete/", views.milestone_delete, name="milestone_delete"),
+    path("meetings/resolutions/<uuid:code>/task/", views.resolution_task, name="resolution_task"),
     path("tasks/reports/<uuid:code>/amend/", views.report_amend, name="report_amend"),
     path("tasks/reports/<uuid:code>/accept/", views.report_accept, name="report_accept"),
     path("tasks/reports/<uuid:code>/return/", views.report_return, name="report_return"),

@@ -7,6 +7,7 @@ Every row is fetched through the access gate (`get_for_user`); writes go through
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -20,14 +21,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ronghe.accounts.models import RoleAssignment
-from ronghe.core import private_files
+from ronghe.core import months, private_files
 from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
+from ronghe.orglife.models import Meeting, Resolution
 from ronghe.orgs.models import PartyOrg
 from ronghe.people.models import Person
 from ronghe.plans import services
 from ronghe.plans.forms import (
     DeployForm,
     ItemForm,
+    MilestoneForm,
     MoveForm,
     PlanForm,
     ReasonForm,
@@ -37,7 +40,15 @@ from ronghe.plans.forms import (
     UnlockForm,
     refused_into,
 )
-from ronghe.plans.models import Dimension, Plan, PlanItem, ProgressReport, ReportFile, Task
+from ronghe.plans.models import (
+    Dimension,
+    Milestone,
+    Plan,
+    PlanItem,
+    ProgressReport,
+    ReportFile,
+    Task,
+)
 
 PAGE_SIZE = 50
 
@@ -355,6 +366,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "query": query.urlencode(),
             "may_create": reach.has(Cap.WRITE_PLANS),
+            "may_settings": reach.has(Cap.READ_PLANS),
             "today": today,
         },
     )
@@ -385,6 +397,72 @@ def task_board(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     return render(request, "plans/board.html", {"columns": columns, "query": query.urlencode()})
+
+
+TIMELINE_DAY_SIZE = 6
+
+
+def task_timeline(request: HttpRequest) -> HttpResponse:
+    """The task list's filters on a month calendar: each task on its deadline, each open
+    milestone on its due day (a phone gets the same as a list by day)."""
+    reach = reach_of(request.user)
+    if not reach.has(Cap.READ_PLANS) and reach.person_id is None:
+        raise PermissionDenied
+    first = months.month_from(request.GET.get("month", ""))
+    last = months.last_day(first)
+    tasks, form = _filtered_tasks(request)
+    due = list(
+        tasks.filter(deadline__range=(first, last)).order_by("deadline", "-weight", "id")[:1000]
+    )
+    milestones = list(
+        Milestone.objects.filter(task__in=tasks, due_on__range=(first, last))
+        .select_related("task")
+        .order_by("due_on", "id")[:1000]
+    )
+    today = timezone.localdate()
+    by_day: dict[date, dict[str, list[Any]]] = {}
+    for row in services.with_countdowns(due, today):
+        by_day.setdefault(row["task"].deadline, {"tasks": [], "milestones": []})["tasks"].append(
+            row
+        )
+    for milestone in milestones:
+        by_day.setdefault(milestone.due_on, {"tasks": [], "milestones": []})["milestones"].append(
+            milestone
+        )
+    grid = []
+    for week in months.weeks(first):
+        cells = []
+        for day in week:
+            entry = by_day.get(day, {"tasks": [], "milestones": []})
+            cells.append(
+                {
+                    "day": day,
+                    "in_month": day.month == first.month,
+                    "tasks": entry["tasks"][:TIMELINE_DAY_SIZE],
+                    "more": max(0, len(entry["tasks"]) - TIMELINE_DAY_SIZE),
+                    "milestones": entry["milestones"][:TIMELINE_DAY_SIZE],
+                }
+            )
+        grid.append(cells)
+    query = request.GET.copy()
+    query.pop("month", None)
+    previous, following = months.neighbours(first)
+    return render(
+        request,
+        "plans/timeline.html",
+        {
+            "first": first,
+            "weeks": grid,
+            "days": sorted(by_day.items()),
+            "weekdays": months.WEEKDAYS,
+            "form": form,
+            "query": query.urlencode(),
+            "previous": previous,
+            "following": following,
+            "today": today,
+            "truncated": len(due) == 1000,
+        },
+    )
 
 
 def task_new(request: HttpRequest) -> HttpResponse:
@@ -449,6 +527,7 @@ def _task_page(request: HttpRequest, task: Task, status: int = 200, **forms: Any
         "return_for": forms.get("return_for"),
         "unlocks": task.unlocks.select_related("by"),
         "milestones": task.milestones.all(),
+        "milestone_form": forms.get("milestone_form") or MilestoneForm(),
     }
     return render(request, "plans/task_detail.html", context, status=status)
 
@@ -571,6 +650,89 @@ def task_move(request: HttpRequest, code: Any) -> HttpResponse:
     if form.is_valid() and refusal is None:
         return redirect("plans:task", task.code)
     return _task_page(request, task, status=422, move_form=form)
+
+
+# --- milestones ------------------------------------------------------------------------------------
+
+
+@require_POST
+def milestone_new(request: HttpRequest, code: Any) -> HttpResponse:
+    task = get_for_user(Task, request.user, code, write=True)
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.milestone_add(
+                task=task,
+                title=form.cleaned_data["title"],
+                due_on=form.cleaned_data["due_on"],
+                by=request.user,
+            )
+        except services.Refused as refused:
+            refused_into(form, refused)
+        else:
+            return redirect("plans:task", task.code)
+    return _task_page(request, task, status=422, milestone_form=form)
+
+
+@require_POST
+def milestone_done(request: HttpRequest, code: Any) -> HttpResponse:
+    milestone = get_for_user(Milestone, request.user, code, write=True)
+    try:
+        services.milestone_done(
+            milestone=milestone, done=milestone.done_on is None, by=request.user
+        )
+    except services.Refused as refused:
+        messages.error(request, refused.message)
+    return redirect("plans:task", milestone.task.code)
+
+
+@require_POST
+def milestone_delete(request: HttpRequest, code: Any) -> HttpResponse:
+    milestone = get_for_user(Milestone, request.user, code, write=True)
+    try:
+        services.milestone_delete(milestone=milestone, by=request.user)
+    except services.Refused as refused:
+        messages.error(request, refused.message)
+    return redirect("plans:task", milestone.task.code)
+
+
+# --- a meeting's resolution becomes a task ---------------------------------------------------------
+
+
+def resolution_task(request: HttpRequest, code: Any) -> HttpResponse:
+    """The task form, filled from a resolution, for the meeting's organisation; the task links
+    back to the meeting and the meeting lists the task."""
+    resolution = (
+        Resolution.objects.filter(code=code, meeting__in=Meeting.objects.visible_to(request.user))
+        .select_related("meeting", "meeting__org")
+        .first()
+    )
+    if resolution is None:
+        raise Http404
+    org = resolution.meeting.org
+    if not _may(_writable_orgs(request.user), org):
+        raise PermissionDenied
+    initial = {
+        "title": resolution.text.strip().splitlines()[0][:200] if resolution.text.strip() else "",
+        "description": resolution.text,
+    }
+    form = TaskForm(request.POST or None, org=org, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_from_resolution(
+                resolution=resolution, values=form.values(), by=request.user
+            )
+        except services.Refused as refused:
+            refused_into(form, refused)
+        else:
+            messages.success(request, _("The resolution is now a task."))
+            return redirect("plans:task", task.code)
+    return render(
+        request,
+        "plans/task_form.html",
+        {"form": form, "org": org, "task": None, "resolution": resolution},
+        status=422 if form.errors else 200,
+    )
 
 
 def report_file(request: HttpRequest, code: Any) -> FileResponse:

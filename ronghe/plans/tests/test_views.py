@@ -363,3 +363,51 @@ def test_the_today_page_lists_the_tasks_i_lead(cast):
     )
     page = cast.client("secretary").get("/").content.decode()
     assert f"/tasks/{task.code}/" in page
+
+
+def test_revising_an_approved_target_on_its_page_keeps_what_it_was(cast):
+    # The page's ModelForm copies the new values onto the item before the service runs: the
+    # revision must still hold the old deadline, and the open tasks get the new one.
+    item = approved_item(cast)
+    services.deploy(item=item, orgs=[cast.orgs["A1"]], by=cast.users["party_admin"])
+    client = cast.client("party_admin")
+
+    response = client.post(
+        f"/plans/items/{item.code}/edit/",
+        {
+            "dimension": "business",
+            "title": item.title,
+            "party_category": item.party_category.pk,
+            "business_category": item.business_category.pk,
+            "deadline": "2026-08-31",
+            "weight": 3,
+            "reason": "上级要求延期",
+        },
+    )
+
+    assert response.status_code == 302
+    revision = item.plan.revisions.get()
+    assert revision.before["deadline"] == "2026-07-31"
+    assert revision.after["deadline"] == "2026-08-31"
+    assert Task.objects.get(item=item).deadline == date(2026, 8, 31)
+
+
+def test_changing_a_task_on_its_page_is_audited_with_the_old_value(cast):
+    from ronghe.core.models import AuditEvent
+
+    task = a1_task(cast)
+    client = cast.client("secretary")
+
+    response = client.post(
+        f"/tasks/{task.code}/edit/",
+        {
+            "title": "改过的任务",
+            "party_category": task.party_category.pk,
+            "deadline": task.deadline.isoformat(),
+            "weight": task.weight,
+        },
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(object_id=str(task.code), action="update")
+    assert event.before["title"] == "任务" and event.after["title"] == "改过的任务"
