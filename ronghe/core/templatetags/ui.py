@@ -45,3 +45,10 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
 def get_item(mapping: Any, key: str) -> Any:
     """`{{ before|get_item:key }}`: a dictionary value by a key held in a variable."""
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def magnitude(value: Any) -> int:
+    """`{{ days_left|magnitude }}`: a number without its sign (3 for -3), still a number, as
+    `blocktranslate count` needs (the `cut` filter would give a string)."""
+    return abs(int(value))

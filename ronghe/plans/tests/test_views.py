@@ -411,3 +411,15 @@ def test_changing_a_task_on_its_page_is_audited_with_the_old_value(cast):
     assert response.status_code == 302
     event = AuditEvent.objects.get(object_id=str(task.code), action="update")
     assert event.before["title"] == "任务" and event.after["title"] == "改过的任务"
+
+
+def test_an_overdue_task_shows_how_many_days_it_is_late(cast):
+    task = a1_task(cast)
+    with time_machine.travel(
+        datetime.combine(task.deadline + timedelta(days=3), time(10), SHANGHAI)
+    ):
+        services.mark_late()
+        client = cast.client("secretary")
+        for url in ("/tasks/", f"/tasks/{task.code}/", "/tasks/timeline/?month=2026-06"):
+            page = client.get(url).content.decode()
+            assert "逾期 3 天" in page, url

@@ -21,6 +21,7 @@ from ronghe.demo import rosters
 from ronghe.demo.builder import DEMO_COMPANIES, DEMO_GROUP, DEMO_HQ, OrganisationBuilder
 from ronghe.demo.meetings import build_meeting_history
 from ronghe.demo.personas import Login, create_personas
+from ronghe.demo.plans import build_plan_year
 from ronghe.orgs.models import PartyOrg
 
 
@@ -73,6 +74,15 @@ class Command(BaseCommand):
             f"compliance: {found.get(Finding.Status.OK, 0)} met, "
             f"{found.get(Finding.Status.DUE_SOON, 0)} due soon, "
             f"{found.get(Finding.Status.OVERDUE, 0) + found.get(Finding.Status.VIOLATED, 0)} behind"
+        )
+        year = build_plan_year(built)
+        states = year.states
+        self.stdout.write(
+            f"  {year.plan.year} joint plan: {year.items} targets, {year.deployed} deployed to "
+            f"every branch; {year.tasks} tasks: {states.get('done', 0) + states.get('done_early', 0)}"
+            f" done on time, {states.get('done_late', 0)} done late, "
+            f"{states.get('overdue', 0)} overdue, {states.get('waiting', 0)} waiting for a check, "
+            f"{states.get('returned', 0)} returned for more evidence"
         )
         return logins
 
