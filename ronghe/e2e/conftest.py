@@ -40,6 +40,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     runs after it. (Django's `serialized_rollback` reloads them only at the start of the next
     transactional test.)"""
     result = yield
+    if nextitem is None:
+        return result  # the last test: the test database is already gone
     with item.config.stash[blocking_manager_key].unblock():
         import_module("ronghe.compliance.migrations.0003_seed_rules").seed(apps, None)
         import_module("ronghe.plans.migrations.0002_seed").seed(apps, None)
