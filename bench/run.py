@@ -4,13 +4,16 @@ Uses its own database (never the demo's or production's): by default
 `postgres://postgres@127.0.0.1:5432/ronghe_bench`, created if missing; override with
 `--database-url` or `RONGHE_BENCH_DATABASE_URL`, or use `--sqlite` for an embedded file in
 bench/out/. Migrates, generates the data once (bench/data.py; for the compliance suite also a
-year of meetings, bench/meetings.py), then runs the suites `--suite` names (default: all):
+year of meetings, bench/meetings.py; for the plans suite plans and 200,000 tasks,
+bench/plans.py), then runs the suites `--suite` names (default: all):
 
 - `roster`: list and search (bench/roster.py) for `--rounds` rounds → bench/out/roster.json;
 - `exchange`: 100,000-row roster import and export (bench/exchange.py) for `--exchange-rounds`
   rounds → bench/out/exchange.json;
 - `compliance`: every rule for every organisation, and the compliance board (bench/compliance.py)
-  for `--compliance-rounds` rounds → bench/out/compliance.json.
+  for `--compliance-rounds` rounds → bench/out/compliance.json;
+- `plans`: deploying one item to every organisation below the root, and the item's cascade view
+  (bench/plans.py) for `--plans-rounds` rounds → bench/out/plans.json.
 
 Each writes a timestamped copy too and prints a table. Exit status 1 when a target is missed.
 """
@@ -45,7 +48,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--explain",
         action="store_true",
-        help="write EXPLAIN (ANALYZE, BUFFERS) of the roster and board SQL to bench/out/",
+        help="write EXPLAIN (ANALYZE, BUFFERS) of the roster, board and cascade SQL to bench/out/",
     )
     parser.add_argument(
         "--max-load",
@@ -57,7 +60,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--generate-only", action="store_true", help="build the data and stop")
     parser.add_argument(
         "--suite",
-        choices=("all", "roster", "exchange", "compliance"),
+        choices=("all", "roster", "exchange", "compliance", "plans"),
         default="all",
         help="what to measure",
     )
@@ -71,6 +74,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--breakdown-evaluation",
         action="store_true",
         help="time the evaluator's steps for first, again and month_start (not counted)",
+    )
+    parser.add_argument(
+        "--plans-rounds",
+        type=int,
+        default=3,
+        help="plans rounds (median taken): one deploy to every organisation and the cascade"
+        " view samples each; each deploy leaves one audit row per organisation",
+    )
+    parser.add_argument(
+        "--profile-plans",
+        action="store_true",
+        help="one more deploy and 20 cascade requests under cProfile (not counted)"
+        " → bench/out/plans-profile.txt",
     )
     parser.add_argument(
         "--exchange-rounds",
@@ -155,7 +171,7 @@ def database_info() -> dict[str, Any]:
             cursor.execute(
                 "SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers',"
                 " 'work_mem', 'effective_cache_size', 'random_page_cost', 'jit',"
-                " 'max_parallel_workers_per_gather')"
+                " 'max_parallel_workers_per_gather', 'autovacuum')"
             )
             info["settings"] = {n: f"{s}{' × ' + u if u else ''}" for n, s, u in cursor.fetchall()}
     return info
@@ -251,6 +267,17 @@ def main(argv: list[str]) -> int:
             meetings_generated = meetings.generate()
         else:
             print("Bench meetings already generated.")
+    plans_generated = None
+    if args.suite in ("all", "plans"):
+        from bench import plans
+
+        left = plans.cleanup()  # a deploy round that died before removing its item
+        if left:
+            print(f"Removed {left} item(s) left by an interrupted plans run.")
+        if not plans.is_generated():
+            plans_generated = plans.generate()
+        else:
+            print("Bench plans already generated.")
     if args.generate_only:
         return 0
 
@@ -273,6 +300,8 @@ def main(argv: list[str]) -> int:
         ok = run_exchange(args, context) and ok
     if args.suite in ("all", "compliance"):
         ok = run_compliance(args, context, meetings_generated) and ok
+    if args.suite in ("all", "plans"):
+        ok = run_plans(args, context, plans_generated) and ok
     return 0 if ok else 1
 
 
@@ -510,6 +539,81 @@ def run_compliance(
     print(compliance.table(summary))
     print(f"\nWritten: {OUT / 'compliance.json'} and {copy}")
     return compliance.passed(summary)
+
+
+def run_plans(
+    args: argparse.Namespace, context: dict[str, Any], generated: dict[str, Any] | None
+) -> bool:
+    """One item deployed to every organisation below the root, and its cascade view
+    (bench/plans.py)."""
+    import random
+
+    from bench import data, plans
+
+    users = data.bench_users()
+    user = users["party_admin"]
+    counts = plans.counts()
+    item = counts["cascade_item"]
+    print(
+        f"Plans: {counts['tasks']:,} tasks ({counts['tasks_carrying_an_item']:,} carrying an item),"
+        f" {counts['plans']} plans, {counts['plan_items']} items, {counts['reports']:,} reports;"
+        f" status mix as of {counts['generated_on']}; cascade item {item['title']!r} with"
+        f" {item['tasks']:,} tasks"
+    )
+    started = datetime.now().astimezone()
+    rng = random.Random(plans.SEED)
+    deploys: list[dict[str, Any]] = []
+    cascades: list[dict[str, Any]] = []
+    scenarios: list[Any] = []
+    for number in range(1, args.plans_rounds + 1):
+        print(f"Plans round {number}/{args.plans_rounds}")
+        if args.max_load is not None:
+            wait_for_quiet(args.max_load, args.wait)
+        load_before = os.getloadavg()
+        result = plans.deploy_round(user, rng)
+        result["loadavg_1min"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+        deploys.append(result)
+        if args.max_load is not None:
+            wait_for_quiet(args.max_load, args.wait)
+        load_before = os.getloadavg()
+        t0 = time.perf_counter()
+        cascade, scenarios = plans.cascade_round(user, samples=args.samples, warmup=args.warmup)
+        cascade["seconds"] = round(time.perf_counter() - t0, 1)
+        cascade["loadavg_1min"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+        cascades.append(cascade)
+        print(plans.table(plans.combine([result], [cascade])))
+        print(
+            f"  load average {result['loadavg_1min'][0]} → {result['loadavg_1min'][1]} (deploy),"
+            f" {cascade['loadavg_1min'][0]} → {cascade['loadavg_1min'][1]} (cascade view)"
+        )
+    summary = plans.combine(deploys, cascades)
+    profile = None
+    if args.profile_plans:
+        print("Profiled deploy and cascade view (not counted) …")
+        profile = plans.profile_deploy(user, rng) + "\n\n" + plans.profile_cascade(user)
+        (OUT / "plans-profile.txt").write_text(profile, encoding="utf-8")
+
+    report = {
+        "benchmark": "plans",
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        **context,
+        "plans": {**counts, "generated_now": generated, "seed": plans.SEED},
+        "user": {"username": user.username, "role": "party_admin", "on": users["root"].org_code},
+        "config": {"rounds": args.plans_rounds, "samples": args.samples, "warmup": args.warmup},
+        "deploy_rounds": deploys,
+        "cascade_rounds": cascades,
+        "summary": summary,
+    }
+    copy = write_report("plans", report, started)
+    if args.explain and scenarios:
+        (OUT / "plans-explain.txt").write_text(plans.explain(scenarios), encoding="utf-8")
+    print(f"\nMedian of {args.plans_rounds} rounds ({args.samples} cascade samples each):")
+    print(plans.table(summary))
+    print(f"\nWritten: {OUT / 'plans.json'} and {copy}")
+    if profile:
+        print(f"Profile: {OUT / 'plans-profile.txt'}")
+    return plans.passed(summary)
 
 
 if __name__ == "__main__":
