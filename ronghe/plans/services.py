@@ -402,9 +402,8 @@ def deploy(*, item: PlanItem, orgs: Sequence[PartyOrg], by: Any) -> Deployment:
     closed = [org for org in orgs if org.closed_on is not None]
     if closed:
         raise Refused(_("%(org)s is closed.") % {"org": closed[0].name}, field="orgs")
-    carrying = set(
-        item.tasks.filter(org__in=[org.pk for org in orgs]).values_list("org_id", flat=True)
-    )
+    # The item's carriers are at most the subtree: reading them beats binding every chosen id.
+    carrying = set(item.tasks.values_list("org_id", flat=True))
     wanted = {org.pk: org for org in orgs if org.pk not in carrying}
     now = timezone.now()
     tasks = [
