@@ -18,6 +18,8 @@ from ronghe.orglife import services as orglife
 from ronghe.orglife.models import Meeting, Resolution
 from ronghe.orgs.models import PartyOrg, Unit
 from ronghe.people.models import ExportRequest, ImportBatch, Person, PoliticalStatus
+from ronghe.plans import services as plans
+from ronghe.plans.models import Category, Dimension, IntegrationPoint, Plan, PlanItem, Task
 from ronghe.testing import Cast, PersonFactory, make_org, make_unit
 
 K = PartyOrg.Kind
@@ -63,6 +65,7 @@ def grow(cast: Cast) -> None:
     for index in range(5):
         _exchange_rows(cast, index)
     _meetings(cast, more=True)
+    _plans(cast, more=True)
     for index in range(60):
         audit.record(
             audit.Action.UPDATE,
@@ -93,6 +96,85 @@ def _meetings(cast: Cast, *, more: bool = False) -> None:
             by=None,
         )
     evaluator.evaluate()
+
+
+def _plans(cast: Cast, *, more: bool = False) -> None:
+    """甲公司党委's approved plan with a target deployed to A1 (and, with `more`, to every
+    organisation below A), A1's own tasks with reports and milestones, integration points and
+    categories: what the plan and task pages show."""
+    staff = cast.users["party_admin"]
+    party = Category.objects.filter(org=None, dimension=Dimension.PARTY).first()
+    business = Category.objects.filter(org=None, dimension=Dimension.BUSINESS).first()
+    if not more:
+        plan = plans.plan_create(org=cast.orgs["A"], year=2026, quarter=0, title="计划", by=staff)
+        item = plans.item_save(
+            plan=plan,
+            item=None,
+            values={
+                "dimension": Dimension.PARTY,
+                "title": "部署目标",
+                "description": "",
+                "party_category": party,
+                "business_category": business,
+                "integration_point": None,
+                "deadline": date(2026, 12, 31),
+                "weight": 1,
+            },
+            by=staff,
+        )
+        plans.plan_submit(plan=plan, by=staff)
+        plans.plan_approve(plan=plan, by=cast.users["leader"])
+        plans.deploy(item=item, orgs=[cast.orgs["A1"]], by=staff)
+    else:
+        item = PlanItem.objects.get(title="部署目标")
+        below = PartyOrg.objects.filter(path__startswith=cast.orgs["A"].path, depth__gt=2)
+        plans.deploy(item=item, orgs=list(below), by=staff)
+    for index in range(12 if more else 1):
+        point = plans.point_save(
+            org=cast.orgs["A"],
+            values={
+                "title": f"融合点{index}{more}",
+                "party_work": "党建",
+                "business_goal": "业务",
+                "source": IntegrationPoint.Source.SURVEY,
+                "source_meeting": None,
+                "source_note": "调研",
+            },
+            by=staff,
+        )
+        task = plans.task_create(
+            org=cast.orgs["A1"],
+            values={
+                "title": f"任务{index}{more}",
+                "party_category": party,
+                "business_category": business,
+                "integration_point": point,
+                "party_lead": cast.people["张伟强"],
+                "business_lead": cast.people["王磊"],
+                "deadline": timezone.localdate() + timedelta(days=index),
+            },
+            by=staff,
+        )
+        plans.milestone_add(task=task, title="节点", due_on=task.deadline, by=staff)
+        plans.report_submit(
+            task=task,
+            data=plans.ReportInput(
+                text="进展",
+                progress=50,
+                claims_done=False,
+                link="https://example.org/r",
+                meetings=[],
+                files=[],
+            ),
+            by=cast.users["secretary"],
+        )
+        plans.category_add(
+            org=cast.orgs["A"], dimension="party", name=f"类别{index}{more}", by=staff
+        )
+
+
+def _plan_item(cast: Cast) -> PlanItem:
+    return PlanItem.objects.get(title="部署目标")
 
 
 def _plan(cast: Cast, title: str) -> Meeting:
@@ -156,6 +238,20 @@ PAGES: dict[str, Page] = {
         "secretary",
         f"/meetings/{Meeting.objects.get(title='首次会议').code}/",
     ),
+    "work plans": lambda cast: ("party_admin", "/plans/"),
+    "a plan with its targets": lambda cast: ("party_admin", f"/plans/{Plan.objects.get().code}/"),
+    "cascade view": lambda cast: ("party_admin", f"/plans/items/{_plan_item(cast).code}/cascade/"),
+    "task list as party staff": lambda cast: ("party_admin", "/tasks/"),
+    "task list as the secretary, filtered": lambda cast: ("secretary", "/tasks/?dimension=both"),
+    "task board": lambda cast: ("secretary", "/tasks/board/"),
+    "task timeline": lambda cast: ("party_admin", "/tasks/timeline/"),
+    "a task's page": lambda cast: (
+        "secretary",
+        f"/tasks/{Task.objects.filter(title__startswith='任务0').first().code}/",
+    ),
+    "my duties": lambda cast: ("secretary", "/duties/"),
+    "integration points": lambda cast: ("party_admin", "/plans/points/"),
+    "task settings": lambda cast: ("party_admin", "/tasks/settings/"),
     "compliance board": lambda cast: ("party_admin", "/compliance/"),
     "organisation findings": lambda cast: (
         "secretary",
@@ -167,6 +263,7 @@ PAGES: dict[str, Page] = {
 @pytest.mark.parametrize("page", list(PAGES))
 def test_the_query_count_does_not_grow_with_the_rows(cast: Cast, page: str) -> None:
     _meetings(cast)
+    _plans(cast)
     persona, url = PAGES[page](cast)
     client = cast.client(persona)
     for index in range(3):  # an empty trail would spare the paginator its page query
