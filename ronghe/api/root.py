@@ -11,6 +11,8 @@ Every error answers `{"code": "<machine code>", "detail": <message, or a list pe
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +29,7 @@ from ronghe.compliance.api import router as compliance_router
 from ronghe.orglife.api import router as orglife_router
 from ronghe.orgs.api import router as orgs_router
 from ronghe.people.api import router as people_router
+from ronghe.plans.api import router as plans_router
 
 # The token first: a request carrying one is judged by it alone (see api.auth).
 AUTH = [ApiTokenAuth(), ActiveSessionAuth()]
@@ -35,8 +38,10 @@ api = NinjaAPI(
     title="Ronghe API",
     version="1",
     description=(
-        "融合 platform API: the roster, the organisation trees, organisational life and"
-        " compliance with the Party rules."
+        "融合 platform API: the roster, the organisation trees, organisational life,"
+        " compliance with the Party rules, and joint plans with the task list (同部署 · 同落实):"
+        " plans and their targets, approval, cascade deployment, integration points, tasks,"
+        " progress reports with evidence and their checks."
     ),
     auth=AUTH,
     urls_namespace="api",
@@ -45,6 +50,10 @@ api.add_router("/people", people_router)
 api.add_router("/", orgs_router)
 api.add_router("/", orglife_router)
 api.add_router("/compliance", compliance_router)
+api.add_router("/", plans_router)
+
+# How pydantic states a date bound it was given (`deadline ≤ 2100-12-31`).
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Machine codes of errors raised as ninja's HttpError, by status, unless the error names one.
 STATUS_CODES = {
@@ -128,6 +137,9 @@ def _message(error: dict[str, Any]) -> str:
     if kind in ("int_parsing", "int_type"):
         return _("Enter a whole number.")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        bound = next(iter(context.values()), "")
+        if isinstance(bound, date) or (isinstance(bound, str) and ISO_DATE.fullmatch(bound)):
+            return _("The date is out of range.")
         return _("The number is out of range.")
     return _("This value is not valid.")
 

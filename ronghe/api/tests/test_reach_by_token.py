@@ -1,13 +1,14 @@
-"""Every API endpoint that takes a code answers 404 for an object outside the token owner's
+"""Every API operation that takes a code answers 404 for an object outside the token owner's
 reach — the same answer as for a code that exists nowhere (issue 3; SECURITY.md B-1).
 
-The endpoints are read off the resolver, so an endpoint added later is walked too; the objects
-are those of the cast (ronghe/testing.py): the outsider's organisation is another world.
+The endpoints are read off the resolver and each is asked with every method its path serves
+(from the OpenAPI document), so an operation added later is walked too; the objects are those
+of the cast (ronghe/testing.py): the outsider's organisation is another world.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import uuid
 from typing import Any
 
@@ -15,18 +16,28 @@ import pytest
 from django.test import Client
 
 from ronghe.accounts import tokens
+from ronghe.api.root import api
 from ronghe.core.tests.test_route_inventory import (
-    API_BODIES,
+    PLAN_MAKERS,
     ROUTE_KINDS,
     ROUTES,
     _batch_of,
     _export_of,
     _meeting_of,
     _setting_of,
+    api_send,
 )
 from ronghe.testing import Cast
 
 API_ROUTES = [route for route in ROUTES if route.name.startswith("api:") and "code" in route.params]
+OPERATIONS = api.get_openapi_schema()["paths"]
+
+
+def methods_of(route: Any) -> list[str]:
+    """Every method the endpoint's path serves (ninja routes each operation of a path to the
+    same view, which picks the operation by method)."""
+    path = "/" + re.sub(r"<[^:>]+:(\w+)>", r"{\1}", route.template)
+    return sorted(OPERATIONS[path])
 
 
 def ours(cast: Cast, kind: str) -> list[Any]:
@@ -45,20 +56,18 @@ def ours(cast: Cast, kind: str) -> list[Any]:
         return [_meeting_of(cast, "A1"), _meeting_of(cast, "B1")]
     if kind == "setting":
         return [_setting_of(cast, "A1")]
+    if kind in PLAN_MAKERS:
+        return [PLAN_MAKERS[kind](cast, "A1"), PLAN_MAKERS[kind](cast, "B1")]
     raise AssertionError(kind)
 
 
-def call(client: Client, route: Any, code: Any, secret: str) -> int:
+def call(client: Client, route: Any, code: Any, secret: str) -> set[int]:
+    """The answers of every operation at the route's path, each with a well-formed body."""
     headers = {"Authorization": f"Bearer {secret}"}
-    answer = client.get(route.url(code), headers=headers).status_code
-    if answer == 405:  # an operation that is not a GET
-        body = API_BODIES.get(route.url(code).rsplit("/", 1)[-1], {})
-        answer = client.post(
-            route.url(code), json.dumps(body), content_type="application/json", headers=headers
-        ).status_code
-    if answer == 405:  # nor a POST
-        answer = client.delete(route.url(code), headers=headers).status_code
-    return answer
+    return {
+        api_send(client, method, route.url(code), **headers).status_code
+        for method in methods_of(route)
+    }
 
 
 @pytest.mark.req("B-1")
@@ -70,12 +79,16 @@ def test_every_api_endpoint_is_404_outside_the_token_owners_reach(cast: Cast, se
     client = Client()
     assert API_ROUTES, "the walker found no API endpoint with a code"
     answers: dict[str, set[int]] = {}
+    walked: set[str] = set()
     for route in API_ROUTES:
+        if route.template in walked:  # one pattern per operation, all on the same path
+            continue
+        walked.add(route.template)
         kind = ROUTE_KINDS[route.name]
-        assert call(client, route, uuid.uuid4(), secret) == 404, route.name
+        assert call(client, route, uuid.uuid4(), secret) == {404}, route.name
         for obj in ours(cast, kind):
-            answers.setdefault(route.name, set()).add(call(client, route, obj.code, secret))
-    assert {name: codes for name, codes in answers.items() if codes != {404}} == {}
+            answers.setdefault(route.template, set()).update(call(client, route, obj.code, secret))
+    assert {path: codes for path, codes in answers.items() if codes != {404}} == {}
 
 
 def test_the_walker_reaches_what_the_token_owner_may_see(cast: Cast, settings) -> None:

@@ -39,12 +39,15 @@ from ronghe.demo import names
 from ronghe.orglife import services
 from ronghe.orgs.models import PartyOrg
 from ronghe.people import exports, imports
+from ronghe.plans import services as plans
+from ronghe.plans.models import Category, Dimension
 from ronghe.testing import Cast
 from ronghe.wsgi import application
 
 pytestmark = pytest.mark.req("H-1")
 
 ROSTERS = Path(__file__).parents[2] / "people" / "tests" / "rosters"
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 200
 
 
 def keeping_the_test_connection(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -109,6 +112,7 @@ def world(request: pytest.FixtureRequest, cast: Cast, settings: Any, tmp_path: P
     branches = [
         o for o in cast.orgs.values() if o.kind in (PartyOrg.Kind.BRANCH, PartyOrg.Kind.GROUP)
     ]
+    plan_codes = plan_world(cast, user, home)
     return World(
         headers=headers,
         codes={
@@ -121,8 +125,74 @@ def world(request: pytest.FixtureRequest, cast: Cast, settings: Any, tmp_path: P
             "exports": [str(pending.code), str(approved.code)],
             "meetings": [str(meeting.code)],
             "settings": [str(setting.code)],
+            **plan_codes,
         },
     )
+
+
+def plan_world(cast: Cast, user: Any, home: PartyOrg) -> dict[str, list[str]]:
+    """A draft plan and an approved one with a target deployed below the persona's home
+    organisation, a task with a report and its photo, and an integration point."""
+    party = Category.objects.filter(dimension=Dimension.PARTY, org=None).first()
+    business = Category.objects.filter(dimension=Dimension.BUSINESS, org=None).first()
+    this_year = timezone.localdate().year
+
+    def plan_with_item(quarter: int) -> tuple[Any, Any]:
+        plan = plans.plan_create(org=home, year=this_year, quarter=quarter, title="fuzz", by=user)
+        item = plans.item_save(
+            plan=plan,
+            item=None,
+            values={
+                "dimension": Dimension.PARTY,
+                "title": "fuzz",
+                "description": "",
+                "party_category": party,
+                "business_category": business,
+                "integration_point": None,
+                "deadline": date(this_year, 12, 31),
+                "weight": 1,
+            },
+            by=user,
+        )
+        return plan, item
+
+    draft, draft_item = plan_with_item(0)
+    approved, approved_item = plan_with_item(4)
+    plans.plan_submit(plan=approved, by=user)
+    plans.plan_approve(plan=approved, by=cast.users["leader"])
+    below = PartyOrg.objects.filter(path__startswith=home.path, depth__gt=home.depth).first()
+    plans.deploy(item=approved_item, orgs=[below], by=user)
+    task = plans.task_create(
+        org=home,
+        values={"title": "fuzz", "party_category": party, "deadline": timezone.localdate()},
+        by=user,
+    )
+    report = plans.report_submit(
+        task=task,
+        data=plans.ReportInput(text="fuzz", progress=10, files=[SimpleUploadedFile("a.jpg", JPEG)]),
+        by=cast.users["leader"],
+    )
+    point = plans.point_save(
+        org=home,
+        values={
+            "title": "fuzz",
+            "party_work": "fuzz",
+            "business_goal": "fuzz",
+            "source": "other",
+            "source_meeting": None,
+            "source_note": "",
+        },
+        by=user,
+    )
+    return {
+        "plans": [str(draft.code), str(approved.code)],
+        "items": [str(draft_item.code), str(approved_item.code)],
+        "tasks": [str(task.code), *(str(t.code) for t in approved_item.tasks.all())],
+        "reports": [str(report.code)],
+        "files": [str(f.code) for f in report.files.all()],
+        "points": [str(point.code)],
+        "categories": [str(c.code) for c in Category.objects.filter(org=None)],
+    }
 
 
 def real(value: Any, known: list[str]) -> Any:
@@ -144,6 +214,12 @@ KINDS = {  # the collection a path's `{code}` belongs to
     "/api/v1/compliance/settings/{code}": "settings",
     "/api/v1/orgs/{code}": "orgs",
     "/api/v1/units/{code}": "units",
+    "/api/v1/plans/items/{code}": "items",
+    "/api/v1/plans/{code}": "plans",
+    "/api/v1/integration-points/{code}": "points",
+    "/api/v1/tasks/reports/{code}": "reports",
+    "/api/v1/tasks/files/{code}": "files",
+    "/api/v1/tasks/{code}": "tasks",
 }
 
 
@@ -187,9 +263,19 @@ def aim(case: Any, world: World) -> None:
             ("person", "people"),
             ("host", "people"),
             ("recorder", "people"),
+            ("lead", "people"),
+            ("party_lead", "people"),
+            ("business_lead", "people"),
+            ("party_category", "categories"),
+            ("business_category", "categories"),
+            ("integration_point", "points"),
+            ("source_meeting", "meetings"),
         ):
             if where and isinstance(where.get(key), str):
                 where[key] = real(where[key], world.codes[kind])
+        for key, kind in (("orgs", "orgs"), ("meetings", "meetings")):
+            if where and isinstance(where.get(key), list):
+                where[key] = [real(value, world.codes[kind]) for value in where[key]]
     positive = case.meta is None or not case.meta.generation.mode.is_negative
     if (case.method, path) == ("POST", "/api/v1/people") and body is not None and positive:
         name = body.get("name")

@@ -145,6 +145,38 @@ ROUTE_KINDS = {
     "plans:report_return": "report",
     "plans:report_file": "report_file",
     "plans:duties": "person",
+    "plans:point": "point",
+    "plans:point_edit": "point",
+    "plans:category_toggle": "category",
+    "plans:policy_delete": "policy",
+    "plans:milestone_new": "task",
+    "plans:milestone_done": "milestone",
+    "plans:milestone_delete": "milestone",
+    "plans:resolution_task": "resolution",
+    "api:get_plan": "plan",
+    "api:submit_plan": "plan",
+    "api:approve_plan": "plan",
+    "api:return_plan": "plan",
+    "api:add_item": "plan",
+    "api:get_item": "item",
+    "api:update_item": "item",
+    "api:delete_item": "item",
+    "api:deploy_item": "item",
+    "api:item_cascade": "item",
+    "api:get_point": "point",
+    "api:update_point": "point",
+    "api:get_task": "task",
+    "api:update_task": "task",
+    "api:cancel_task": "task",
+    "api:move_task": "task",
+    "api:unlock_task": "task",
+    "api:list_reports": "task",
+    "api:submit_report": "task",
+    "api:get_report": "report",
+    "api:amend_report": "report",
+    "api:accept_report": "report",
+    "api:return_report": "report",
+    "api:report_file": "report_file",
 }
 # Pages that must open without a session (SECURITY.md A): signing in, probes, language.
 LOGIN_EXEMPT = {
@@ -223,13 +255,33 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "attendance": {"person": str(uuid.uuid4()), "status": "present"},
     "record": {"minutes": "纪要"},
     "resolutions": {"text": "决议"},
+    "items": {"dimension": "party", "title": "目标", "deadline": "2026-12-31"},
+    "deploy": {"scope": "all"},
+    "return": {"reason": "补充"},
+    "status": {"status": "in_progress"},
+    "unlock": {"reason": "补录", "until": "2026-12-31"},
+}
+# The same for the API writes sent as multipart forms (a report with its files).
+API_FORMS: dict[str, dict[str, Any]] = {
+    "reports": {"text": "进展", "progress": "10"},
+    "amend": {"text": "进展", "progress": "10"},
 }
 
 
+def api_send(client: Client, method: str, url: str, **headers: str) -> Any:
+    """An API request with a well-formed body for the operation at `url`."""
+    last = url.rstrip("/").rsplit("/", 1)[-1]
+    if method == "post" and last in API_FORMS:
+        return client.post(url, API_FORMS[last], headers=headers)
+    if method in ("post", "patch"):
+        body = json.dumps(API_BODIES.get(last, {}))
+        return getattr(client, method)(url, body, content_type="application/json", headers=headers)
+    return getattr(client, method)(url, headers=headers)
+
+
 def status(client: Client, method: str, url: str) -> int:
-    if method == "post" and url.startswith("/api/"):
-        body = API_BODIES.get(url.rstrip("/").rsplit("/", 1)[-1], {})
-        return client.post(url, json.dumps(body), content_type="application/json").status_code
+    if url.startswith("/api/"):
+        return api_send(client, method, url).status_code
     return getattr(client, method)(url).status_code
 
 
@@ -329,9 +381,10 @@ def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, A
         # An import batch is its uploader's alone, even for their superiors.
         owner = "party_admin" if persona == "secretary" else "secretary"
         return [(f"import of {owner}", _batch_of(cast, owner).code)]
-    if kind in ("meeting", "setting", "attachment"):
-        # Meetings (and local rule settings) of A1 (its members and everyone above), of B1 (only the committee's staff
-        # and leader) and of the outsider's branch.
+    if kind in ("meeting", "setting", "attachment", "resolution"):
+        # Meetings (their attachments and resolutions, and local rule settings) of A1 (its
+        # members and everyone above), of B1 (only the committee's staff and leader) and of
+        # the outsider's branch.
         seen = {
             "leader": {"A1", "B1"},
             "party_admin": {"A1", "B1"},
@@ -339,15 +392,21 @@ def _unreachable_codes(cast: Cast, persona: str, kind: str) -> list[tuple[str, A
             "member": {"A1"},
             "outsider": {"O1"},
         }.get(persona, set())
-        make = {"meeting": _meeting_of, "setting": _setting_of, "attachment": _attachment_of}[kind]
+        make = {
+            "meeting": _meeting_of,
+            "setting": _setting_of,
+            "attachment": _attachment_of,
+            "resolution": _resolution_of,
+        }[kind]
         return [
             (f"{kind} of {org}", make(cast, org).code)
             for org in ("A1", "B1", "O1")
             if org not in seen
         ]
     if kind in PLAN_MAKERS:
-        # Plans and tasks of A1, B1 and the outsider's branch (tasks without leads, so only
-        # the reach of READ_PLANS opens them: members hold none).
+        # Plans, tasks and the catalogues of A1, B1 and the outsider's branch (tasks without
+        # leads, so only the reach of READ_PLANS opens them: members hold none; a catalogue
+        # entry is also seen below its organisation, and none of these has anything below).
         seen = {
             "leader": {"A1", "B1"},
             "party_admin": {"A1", "B1"},
@@ -395,6 +454,12 @@ def _attachment_of(cast: Cast, org: str) -> Any:
         sha256="0" * 64,
         stored_name="missing.pdf",
     )
+
+
+def _resolution_of(cast: Cast, org: str) -> Any:
+    from ronghe.orglife.models import Resolution
+
+    return Resolution.objects.create(meeting=_meeting_of(cast, org), text="决议")
 
 
 def _setting_of(cast: Cast, org: str) -> Any:
@@ -463,12 +528,46 @@ def _report_file_of(cast: Cast, org: str) -> Any:
     )
 
 
+def _point_of(cast: Cast, org: str) -> Any:
+    from ronghe.plans.models import IntegrationPoint
+
+    return IntegrationPoint.objects.create(
+        org=cast.orgs[org], title="融合点", party_work="党建", business_goal="业务", source="other"
+    )
+
+
+def _category_of(cast: Cast, org: str) -> Any:
+    from ronghe.plans.models import Category
+
+    return Category.objects.create(org=cast.orgs[org], dimension="party", name=f"{org} 的类别")
+
+
+def _policy_of(cast: Cast, org: str) -> Any:
+    from ronghe.plans.models import TaskPolicy
+
+    return TaskPolicy.objects.get_or_create(org=cast.orgs[org])[0]
+
+
+def _milestone_of(cast: Cast, org: str) -> Any:
+    from datetime import date
+
+    from ronghe.plans.models import Milestone
+
+    return Milestone.objects.create(
+        task=_task_of(cast, org), title="节点", due_on=date(2026, 9, 30)
+    )
+
+
 PLAN_MAKERS = {
     "plan": _plan_of,
     "item": _item_of,
     "task": _task_of,
     "report": _report_of,
     "report_file": _report_file_of,
+    "point": _point_of,
+    "category": _category_of,
+    "policy": _policy_of,
+    "milestone": _milestone_of,
 }
 
 

@@ -1,0 +1,22 @@
+"""Plan and task-list endpoints (同部署 · 同落实): plans and their targets, approval, cascade
+deployment, integration points, tasks, progress reports with their evidence, and the checks.
+
+The pages' forms validate the input, `plans.services` writes (and audits), and the same gate
+decides who sees and changes what: an object outside the caller's reach answers 404, one they
+see but may not change 403. A write the workflow refuses (`services.Refused`) answers 422 with
+`code: "refused"`: `detail` names the field when the refusal concerns one
+(`[{"field": …, "message": …}]`), else it is the message itself.
+
+Objects are addressed by their public codes, categories included. Lists are cursor-paginated in
+a stable order: creation (a cursor position shared by many rows, such as a deadline every
+deployed task has, would run past the paginator's offset limit), or the organisation tree for
+the cascade of one target.
+"""
+
+from ninja import Router
+
+from ronghe.plans.api import plans, points, reports, tasks
+
+router = Router()
+for part in (plans, points, tasks, reports):
+    router.add_router("", part.router)
