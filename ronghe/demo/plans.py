@@ -38,7 +38,6 @@ from ronghe.plans.models import (
     IntegrationPoint,
     Milestone,
     Plan,
-    PlanItem,
     ProgressReport,
     Task,
 )

@@ -17,6 +17,8 @@ from ronghe.people.models import Person
 from ronghe.plans import services
 from ronghe.plans.models import Category, Dimension, IntegrationPoint, Plan, PlanItem, Task
 
+# How far ahead a task's deadline may lie (a typo like 9999 would break the date arithmetic).
+MAX_DEADLINE_YEARS = 10
 # Meetings a report can point to: the organisation's held in the past year.
 MEETINGS_BACK_DAYS = 366
 # Meetings an integration point can come from: the organisation's own in the past two years.
@@ -187,9 +189,25 @@ class TaskForm(forms.ModelForm):
 
     def clean_deadline(self) -> date:
         deadline = self.cleaned_data["deadline"]
-        if not self.instance.pk and deadline < timezone.localdate():
+        today = timezone.localdate()
+        if not self.instance.pk and deadline < today:
             raise forms.ValidationError(_("A new task's deadline is today or later."))
+        if deadline > today.replace(year=today.year + MAX_DEADLINE_YEARS, day=1):
+            raise forms.ValidationError(
+                _("A deadline lies within %(n)s years from today.") % {"n": MAX_DEADLINE_YEARS}
+            )
         return deadline
+
+    def clean(self) -> dict[str, Any]:
+        # The database refuses a task without a dimension too, but in its own words.
+        data = super().clean() or {}
+        dimensions = ("party_category", "business_category")
+        if all(name in self.fields and not data.get(name) for name in dimensions):
+            self.add_error(
+                "party_category",
+                _("Give the task a Party dimension, a business dimension or both."),
+            )
+        return data
 
     def values(self) -> dict[str, Any]:
         return {
@@ -225,7 +243,7 @@ class ReportForm(forms.Form):
     meetings: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label=_("meetings"), queryset=Meeting.objects.none(), required=False
     )
-    link = forms.URLField(label=_("link"), required=False, assume_scheme="https")
+    link = forms.URLField(label=_("link"), required=False, assume_scheme="https", max_length=200)
 
     def __init__(self, *args: Any, task: Task, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

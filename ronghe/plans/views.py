@@ -104,7 +104,9 @@ def plan_new(request: HttpRequest) -> HttpResponse:
             refused_into(form, refused)
         else:
             return redirect("plans:plan", plan.code)
-    return render(request, "plans/plan_new.html", {"form": form})
+    return render(
+        request, "plans/plan_new.html", {"form": form}, status=422 if form.errors else 200
+    )
 
 
 def _item_rows(plan: Plan) -> list[dict[str, Any]]:
@@ -199,7 +201,12 @@ def _item_form(request: HttpRequest, plan: Plan, item: PlanItem | None) -> HttpR
             refused_into(form, refused)
         else:
             return redirect("plans:plan", plan.code)
-    return render(request, "plans/item_form.html", {"form": form, "plan": plan, "item": item})
+    return render(
+        request,
+        "plans/item_form.html",
+        {"form": form, "plan": plan, "item": item},
+        status=422 if form.errors else 200,
+    )
 
 
 @require_POST
@@ -289,6 +296,7 @@ def item_deploy(request: HttpRequest, code: Any) -> HttpResponse:
             "carrying": carrying,
             "chosen": set(request.POST.getlist("orgs")),
         },
+        status=422 if form.errors else 200,
     )
 
 
@@ -484,7 +492,10 @@ def task_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("plans:task", task.code)
     return render(
-        request, "plans/task_form.html", {"form": form, "org": org, "orgs": orgs, "task": None}
+        request,
+        "plans/task_form.html",
+        {"form": form, "org": org, "orgs": orgs, "task": None},
+        status=422 if form.errors else 200,
     )
 
 
@@ -499,7 +510,12 @@ def task_edit(request: HttpRequest, code: Any) -> HttpResponse:
             refused_into(form, refused)
         else:
             return redirect("plans:task", task.code)
-    return render(request, "plans/task_form.html", {"form": form, "org": task.org, "task": task})
+    return render(
+        request,
+        "plans/task_form.html",
+        {"form": form, "org": task.org, "task": task},
+        status=422 if form.errors else 200,
+    )
 
 
 def _task_page(request: HttpRequest, task: Task, status: int = 200, **forms: Any) -> HttpResponse:

@@ -78,7 +78,7 @@ def test_bad_tasks_answer_per_field_and_change_nothing(cast):
         (task_body(cast, deadline=yesterday), "deadline", "invalid"),
         (task_body(cast, deadline="3000-01-01"), "deadline", "invalid"),
         # The model's check constraint answers before the service can name the field.
-        (task_body(cast, party_category=None, business_category=None), "non_field", "invalid"),
+        (task_body(cast, party_category=None, business_category=None), "party_category", "invalid"),
     ):
         answer = send(client, "post", "/api/v1/tasks", body)
         assert answer.status_code == 422, (field, answer.content)

@@ -94,7 +94,7 @@ def test_a_target_without_its_sides_category_is_refused_next_to_the_field(cast):
         {"dimension": "party", "title": "x", "deadline": "2026-09-30", "weight": 0},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.content.decode()
     assert 'id="id_party_category_error"' in page and 'id="id_weight_error"' in page
     assert not PlanItem.objects.exists()
@@ -141,7 +141,7 @@ def test_deploying_to_nobody_is_refused_next_to_the_field(cast):
     response = cast.client("party_admin").post(
         f"/plans/items/{item.code}/deploy/", {"scope": "chosen"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'id="id_orgs_error"' in response.content.decode()
     assert not Task.objects.exists()
 
@@ -245,7 +245,7 @@ def test_a_lead_outside_the_branch_is_refused_on_the_form(cast):
             "weight": 1,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'id="id_party_lead_error"' in response.content.decode()
     assert not Task.objects.exists()
 
@@ -423,3 +423,36 @@ def test_an_overdue_task_shows_how_many_days_it_is_late(cast):
         for url in ("/tasks/", f"/tasks/{task.code}/", "/tasks/timeline/?month=2026-06"):
             page = client.get(url).content.decode()
             assert "逾期 3 天" in page, url
+
+
+def test_a_task_without_a_dimension_or_with_a_far_deadline_is_refused_next_to_the_field(cast):
+    client = cast.client("secretary")
+    url = f"/tasks/new/?org={cast.orgs['A1'].code}"
+
+    no_side = client.post(url, {"title": "x", "deadline": "2026-07-01", "weight": 1})
+    far = client.post(
+        url,
+        {
+            "title": "x",
+            "party_category": category(Dimension.PARTY).pk,
+            "deadline": "9999-12-31",
+            "weight": 1,
+        },
+    )
+
+    assert no_side.status_code == 422 and far.status_code == 422
+    assert 'id="id_party_category_error"' in no_side.content.decode()
+    assert "党建维度" in no_side.content.decode()
+    assert 'id="id_deadline_error"' in far.content.decode()
+    assert not Task.objects.exists()
+
+
+def test_a_report_link_longer_than_its_column_is_refused_next_to_the_field(cast):
+    task = a1_task(cast)
+    response = cast.client("secretary").post(
+        f"/tasks/{task.code}/reports/",
+        {"text": "进展", "progress": 10, "link": "https://example.org/" + "a" * 300},
+    )
+    assert response.status_code == 422
+    assert 'id="id_link_error"' in response.content.decode()
+    assert not ProgressReport.objects.exists()
