@@ -271,3 +271,6 @@ LOGGING = {
 OTP_TOTP_THROTTLE_FACTOR = 0  # our own lockout counts wrong codes (5 → 30 minutes)
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200  # SECURITY.md H-3: a cap on records per request
+# The cursor keeps its place among rows sharing its first ordering value (findings of one
+# period share a deadline) by an offset, which ninja caps at 100: beyond that, page 2 failed.
+NINJA_PAGINATION_MAX_OFFSET = 1_000_000
