@@ -208,15 +208,20 @@ def _points(root: PartyOrg, staff: User, today: date) -> list[IntegrationPoint]:
         meeting = None
         if point.forum:
             held_on = start + timedelta(days=20 + 35 * index)
+            host = root.secretary
             meeting = Meeting.objects.create(
                 org=root,
                 kind=MeetingKind.FORUM,
                 title=point.forum,
                 starts_at=timezone.make_aware(datetime.combine(held_on, time(14, 30))),
                 place="集团本部三楼会议室",
+                host=host,
                 status=Meeting.Status.HELD,
                 held_on=held_on,
-                minutes=f"与会职工围绕“{point.business_goal}”提出建议，党委研究形成融合点："
+                # A 座谈会 hears whom it needs: its participants are named in the minutes, not
+                # invited from the roster (no attendance rows, as the kind says).
+                minutes=f"会议由{host.name if host else '党委书记'}主持。应到职工代表 12 人，"
+                f"实到 12 人。与会职工围绕“{point.business_goal}”提出建议，党委研究形成融合点："
                 f"{point.party_work}。",
             )
         made.append(
