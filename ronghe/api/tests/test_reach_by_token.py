@@ -24,6 +24,7 @@ from ronghe.core.tests.test_route_inventory import (
     _batch_of,
     _export_of,
     _meeting_of,
+    _resolution_of,
     _setting_of,
     api_send,
 )
@@ -56,6 +57,8 @@ def ours(cast: Cast, kind: str) -> list[Any]:
         return [_meeting_of(cast, "A1"), _meeting_of(cast, "B1")]
     if kind == "setting":
         return [_setting_of(cast, "A1")]
+    if kind == "resolution":
+        return [_resolution_of(cast, "A1"), _resolution_of(cast, "B1")]
     if kind in PLAN_MAKERS:
         return [PLAN_MAKERS[kind](cast, "A1"), PLAN_MAKERS[kind](cast, "B1")]
     raise AssertionError(kind)

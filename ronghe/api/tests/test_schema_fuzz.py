@@ -37,6 +37,7 @@ from ronghe.compliance import services as compliance
 from ronghe.compliance.models import Rule
 from ronghe.demo import names
 from ronghe.orglife import services
+from ronghe.orglife.models import Resolution
 from ronghe.orgs.models import PartyOrg
 from ronghe.people import exports, imports
 from ronghe.plans import services as plans
@@ -112,7 +113,7 @@ def world(request: pytest.FixtureRequest, cast: Cast, settings: Any, tmp_path: P
     branches = [
         o for o in cast.orgs.values() if o.kind in (PartyOrg.Kind.BRANCH, PartyOrg.Kind.GROUP)
     ]
-    plan_codes = plan_world(cast, user, home)
+    plan_codes = plan_world(cast, user, home, meeting)
     return World(
         headers=headers,
         codes={
@@ -130,9 +131,10 @@ def world(request: pytest.FixtureRequest, cast: Cast, settings: Any, tmp_path: P
     )
 
 
-def plan_world(cast: Cast, user: Any, home: PartyOrg) -> dict[str, list[str]]:
+def plan_world(cast: Cast, user: Any, home: PartyOrg, meeting: Any) -> dict[str, list[str]]:
     """A draft plan and an approved one with a target deployed below the persona's home
-    organisation, a task with a report and its photo, and an integration point."""
+    organisation, a task with a milestone, a report and its photo, an integration point, a
+    category and thresholds of its own, and resolutions of its meeting."""
     party = Category.objects.filter(dimension=Dimension.PARTY, org=None).first()
     business = Category.objects.filter(dimension=Dimension.BUSINESS, org=None).first()
     this_year = timezone.localdate().year
@@ -184,6 +186,18 @@ def plan_world(cast: Cast, user: Any, home: PartyOrg) -> dict[str, list[str]]:
         },
         by=user,
     )
+    milestone = plans.milestone_add(task=task, title="fuzz", due_on=task.deadline, by=user)
+    admin = cast.users["party_admin"]  # the secretary sets no rules
+    own_category = plans.category_add(org=home, dimension=Dimension.PARTY, name="fuzz", by=admin)
+    plans.policy_save(
+        org=home,
+        values={"yellow_days": 7, "red_days": 2, "remind_days": 3, "grace_days": 15},
+        by=admin,
+    )
+    resolutions = [  # one that passes and one that did not (a refusal)
+        Resolution.objects.create(meeting=meeting, text="fuzz", outcome=outcome)
+        for outcome in (Resolution.Outcome.PASSED, Resolution.Outcome.FAILED)
+    ]
     return {
         "plans": [str(draft.code), str(approved.code)],
         "items": [str(draft_item.code), str(approved_item.code)],
@@ -191,7 +205,12 @@ def plan_world(cast: Cast, user: Any, home: PartyOrg) -> dict[str, list[str]]:
         "reports": [str(report.code)],
         "files": [str(f.code) for f in report.files.all()],
         "points": [str(point.code)],
-        "categories": [str(c.code) for c in Category.objects.filter(org=None)],
+        "categories": [
+            str(own_category.code),
+            *(str(c.code) for c in Category.objects.filter(org=None)),
+        ],
+        "milestones": [str(milestone.code)],
+        "resolutions": [str(r.code) for r in resolutions],
     }
 
 
@@ -215,11 +234,15 @@ KINDS = {  # the collection a path's `{code}` belongs to
     "/api/v1/orgs/{code}": "orgs",
     "/api/v1/units/{code}": "units",
     "/api/v1/plans/items/{code}": "items",
+    "/api/v1/plans/categories/{code}": "categories",
     "/api/v1/plans/{code}": "plans",
     "/api/v1/integration-points/{code}": "points",
     "/api/v1/tasks/reports/{code}": "reports",
     "/api/v1/tasks/files/{code}": "files",
+    "/api/v1/tasks/milestones/{code}": "milestones",
+    "/api/v1/tasks/thresholds/{code}": "orgs",  # a subtree's, by its organisation
     "/api/v1/tasks/{code}": "tasks",
+    "/api/v1/resolutions/{code}": "resolutions",
 }
 
 
@@ -281,6 +304,17 @@ def aim(case: Any, world: World) -> None:
         name = body.get("name")
         if isinstance(name, str) and name.strip() and len(name) % 2 == 0:  # about half of them
             coherent_person(body, world)
+    if (case.method, path) == ("POST", "/api/v1/resolutions/{code}/task") and body and positive:
+        # A generated deadline almost never lies within the form's ten years from today.
+        rng = random.Random(json.dumps(body, sort_keys=True, default=str))
+        if rng.random() < 0.5:
+            deadline = timezone.localdate() + timedelta(days=rng.randrange(365))
+            body.update(
+                deadline=deadline.isoformat(),
+                party_lead=None,
+                business_lead=None,
+                integration_point=None,
+            )
 
 
 # --- checks beyond schemathesis's own --------------------------------------------------------

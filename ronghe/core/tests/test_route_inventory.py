@@ -177,6 +177,15 @@ ROUTE_KINDS = {
     "api:accept_report": "report",
     "api:return_report": "report",
     "api:report_file": "report_file",
+    "api:list_milestones": "task",
+    "api:add_milestone": "task",
+    "api:tick_milestone": "milestone",
+    "api:delete_milestone": "milestone",
+    "api:task_from_resolution": "resolution",
+    "api:set_category_active": "category",
+    # A subtree's thresholds are addressed by its organisation.
+    "api:save_thresholds": "party",
+    "api:delete_thresholds": "party",
 }
 # Pages that must open without a session (SECURITY.md A): signing in, probes, language.
 LOGIN_EXEMPT = {
@@ -246,9 +255,9 @@ def coded_routes() -> list[Route]:
     return [route for route in ROUTES if "code" in route.params]
 
 
-# A well-formed body for the API writes that take one, by the URL's last segment: ninja checks
-# the body before the view looks the code up, so an empty one is refused as such (400/422)
-# whatever the code, and the walker would learn nothing.
+# A well-formed body for the API writes that take one, by the URL's last segment other than the
+# code: ninja checks the body before the view looks the code up, so an empty one is refused as
+# such (400/422) whatever the code, and the walker would learn nothing.
 API_BODIES: dict[str, dict[str, Any]] = {
     "cancel": {"reason": "冲突"},
     "invitees": {"people": [str(uuid.uuid4())]},
@@ -260,6 +269,11 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "return": {"reason": "补充"},
     "status": {"status": "in_progress"},
     "unlock": {"reason": "补录", "until": "2026-12-31"},
+    "milestones": {"title": "节点", "due_on": "2026-12-31"},
+    "done": {"done": True},
+    "active": {"active": False},
+    "task": {"party_category": str(uuid.UUID(int=0)), "deadline": "2026-12-31"},
+    "thresholds": {"yellow_days": 1, "red_days": 0, "remind_days": 0, "grace_days": 0},
 }
 # The same for the API writes sent as multipart forms (a report with its files).
 API_FORMS: dict[str, dict[str, Any]] = {
@@ -268,12 +282,21 @@ API_FORMS: dict[str, dict[str, Any]] = {
 }
 
 
+def _is_code(segment: str) -> bool:
+    try:
+        uuid.UUID(segment)
+    except ValueError:
+        return False
+    return True
+
+
 def api_send(client: Client, method: str, url: str, **headers: str) -> Any:
     """An API request with a well-formed body for the operation at `url`."""
-    last = url.rstrip("/").rsplit("/", 1)[-1]
+    segments = url.rstrip("/").split("/")
+    last = segments[-2] if _is_code(segments[-1]) else segments[-1]
     if method == "post" and last in API_FORMS:
         return client.post(url, API_FORMS[last], headers=headers)
-    if method in ("post", "patch"):
+    if method in ("post", "put", "patch"):
         body = json.dumps(API_BODIES.get(last, {}))
         return getattr(client, method)(url, body, content_type="application/json", headers=headers)
     return getattr(client, method)(url, headers=headers)
@@ -637,6 +660,18 @@ def test_nothing_outside_a_personas_reach_can_be_told_apart_from_nothing(
                 if persona == "outsider"
                 else (["post"] if get_baseline == 405 else ["get"])
             )
+            if (
+                route.name.startswith("api:")
+                and get_baseline == 405
+                and status(client, "post", route.url(missing)) == 405
+            ):
+                # An API path served by neither GET nor POST (a PUT, a DELETE) is asked the
+                # way it serves as well.
+                methods += [
+                    method
+                    for method in ("put", "patch", "delete")
+                    if status(client, method, route.url(missing)) != 405
+                ]
             baselines = {}
             for method in methods:
                 baseline = (

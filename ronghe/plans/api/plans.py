@@ -1,6 +1,7 @@
 """Plans and their targets: draft, submit, approve or return; add, change (a revision with a
 reason once approved) and remove targets; deploy a target down the tree and follow it in
-every organisation (the cascade). Also the category lists targets and tasks take."""
+every organisation (the cascade). The category lists targets and tasks take are in
+`catalogue`."""
 
 from datetime import date, datetime
 from typing import Any
@@ -31,21 +32,9 @@ from ronghe.plans.api.common import (
 )
 from ronghe.plans.api.tasks import TaskOut, tasks_for_list
 from ronghe.plans.forms import DeployForm, ItemForm, PlanForm, ReasonForm
-from ronghe.plans.models import Category, Dimension, Plan, PlanItem, Task
+from ronghe.plans.models import Dimension, Plan, PlanItem, Task
 
 router = Router(tags=["plans"])
-
-
-class CategoryOut(Schema):
-    code: UUID
-    dimension: str = Field(..., json_schema_extra={"enum": list(Dimension.values)})
-    name: str
-    org: OrgRef | None = Field(..., description="the organisation that added it (none: platform)")
-
-
-class CategoryFilter(Schema):
-    org: UUID | None = Field(None, description="only those a target or task of it may take")
-    dimension: str | None = Field(None, json_schema_extra={"enum": list(Dimension.values)})
 
 
 class PlanOut(Schema):
@@ -224,19 +213,6 @@ def create_plan(request: HttpRequest, data: PlanIn) -> Status[Plan]:
             by=request.user,
         )
     return Status(201, plan)
-
-
-@router.get(
-    "/plans/categories", response=list[CategoryOut], summary="The Party and business categories"
-)
-def list_categories(request: HttpRequest, filters: Query[CategoryFilter]) -> list[Category]:
-    require_cap(request.user, Cap.READ_PLANS)
-    categories = Category.objects.visible_to(request.user).filter(active=True)
-    if filters.org:
-        categories = Category.objects.usable_for(get_for_user(PartyOrg, request.user, filters.org))
-    if filters.dimension:
-        categories = categories.filter(dimension=filters.dimension)
-    return list(categories.select_related("org"))
 
 
 @router.get("/plans/{uuid:code}", response=PlanDetailOut, summary="A plan with its targets")

@@ -1,5 +1,6 @@
 """The task list: read with its filters, create, change, cancel, move between statuses, and
-reopen entry past the lock (a checker, with the reason recorded)."""
+reopen entry past the lock (a checker, with the reason recorded); a meeting's resolution made
+a task of the meeting's organisation."""
 
 from datetime import date, datetime
 from typing import Any
@@ -7,12 +8,13 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from ronghe.api.idempotency import idempotent
 from ronghe.core.access import Cap, get_for_user, reach_of, require_cap
+from ronghe.orglife.models import Meeting, Resolution
 from ronghe.plans import services
 from ronghe.plans.api.common import (
     CategoryRef,
@@ -28,6 +30,7 @@ from ronghe.plans.api.common import (
     subtree,
     validated,
     writable_org,
+    writable_orgs,
 )
 from ronghe.plans.forms import MoveForm, ReasonForm, TaskForm, UnlockForm
 from ronghe.plans.models import ProgressReport, Task
@@ -87,6 +90,7 @@ class TaskOut(Schema):
 
 
 class MilestoneOut(Schema):
+    code: UUID
     title: str
     due_on: date
     done_on: date | None
@@ -157,6 +161,26 @@ class TaskIn(Schema):
     org: UUID
     title: str = Field(..., max_length=200)
     description: str = Field("", max_length=5000)
+    party_category: UUID | None = None
+    business_category: UUID | None = None
+    integration_point: UUID | None = None
+    party_lead: UUID | None = None
+    business_lead: UUID | None = None
+    deadline: date = Field(..., le=LAST_DEADLINE, description="today or later")
+    weight: int = Field(1, ge=1, le=100)
+
+
+class ResolutionTaskIn(Schema):
+    """The task a resolution becomes, of the meeting's organisation: the fields of a new task
+    but its organisation, with the title and description taken from the resolution unless
+    sent."""
+
+    title: str | None = Field(
+        None, max_length=200, description="default: the resolution's first line"
+    )
+    description: str | None = Field(
+        None, max_length=5000, description="default: the resolution's text"
+    )
     party_category: UUID | None = None
     business_category: UUID | None = None
     integration_point: UUID | None = None
@@ -326,3 +350,37 @@ def unlock_task(request: HttpRequest, code: UUID, data: UnlockIn) -> Task:
             task=task, reason=cleaned["reason"], until=cleaned["until"], by=request.user
         )
     return _answer(task)
+
+
+@router.post(
+    "/resolutions/{uuid:code}/task",
+    response={201: TaskDetailOut},
+    summary="Make a resolution (not one that failed) a task of the meeting's organisation",
+)
+@idempotent
+def task_from_resolution(request: HttpRequest, code: UUID, data: ResolutionTaskIn) -> Status[Task]:
+    # Resolutions are seen with their meeting; making one a task is planning for the
+    # meeting's organisation, as on the page.
+    resolution = (
+        Resolution.objects.filter(code=code, meeting__in=Meeting.objects.visible_to(request.user))
+        .select_related("meeting__org")
+        .first()
+    )
+    if resolution is None:
+        raise Http404
+    org = resolution.meeting.org
+    if not writable_orgs(request.user).filter(pk=org.pk).exists():
+        raise PermissionDenied
+    text = resolution.text.strip()
+    values = data.dict()
+    if values["title"] is None:
+        values["title"] = text.splitlines()[0][:200] if text else ""
+    if values["description"] is None:
+        values["description"] = resolution.text
+    form = categories_by_code(TaskForm(form_data(values), org=org))
+    validated(form)
+    with refusals():
+        task = services.task_from_resolution(
+            resolution=resolution, values=form.values(), by=request.user
+        )
+    return Status(201, _answer(task))

@@ -6,6 +6,7 @@ on every endpoint that takes a code, and a persona without the capability is ref
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,17 +19,19 @@ from django.test.utils import CaptureQueriesContext
 
 from ronghe.api.root import api
 from ronghe.core.models import AuditEvent
-from ronghe.orglife.models import Meeting
+from ronghe.orglife.models import Meeting, Resolution
 from ronghe.plans import services
 from ronghe.plans.models import (
     Category,
     Dimension,
     IntegrationPoint,
+    Milestone,
     Plan,
     PlanItem,
     PlanRevision,
     ProgressReport,
     Task,
+    TaskPolicy,
 )
 from ronghe.testing import make_org
 
@@ -412,6 +415,18 @@ def our_objects(cast) -> dict[str, Any]:
         },
         by=cast.users["secretary"],
     )
+    milestone = services.milestone_add(
+        task=task, title="节点", due_on=TODAY, by=cast.users["secretary"]
+    )
+    category = services.category_add(
+        org=cast.orgs["A1"], dimension="party", name="支部品牌", by=cast.users["party_admin"]
+    )
+    services.policy_save(
+        org=cast.orgs["A1"],
+        values={"yellow_days": 9, "red_days": 3, "remind_days": 3, "grace_days": 15},
+        by=cast.users["party_admin"],
+    )
+    resolution = Resolution.objects.create(meeting=held_meeting(cast), text="开展隐患排查")
     return {
         "plan": item.plan,
         "item": item,
@@ -419,25 +434,45 @@ def our_objects(cast) -> dict[str, Any]:
         "report": report,
         "file": report.files.get(),
         "point": point,
+        "milestone": milestone,
+        "category": category,
+        "org": cast.orgs["A1"],  # its thresholds
+        "resolution": resolution,
     }
 
 
 KIND_OF_PATH = {  # the kind of object a path's {code} names
     "/api/v1/plans/items/": "item",
+    "/api/v1/plans/categories/": "category",
     "/api/v1/plans/": "plan",
     "/api/v1/integration-points/": "point",
     "/api/v1/tasks/reports/": "report",
     "/api/v1/tasks/files/": "file",
+    "/api/v1/tasks/milestones/": "milestone",
+    "/api/v1/tasks/thresholds/": "org",
     "/api/v1/tasks/": "task",
+    "/api/v1/resolutions/": "resolution",
 }
-JSON_BODIES = {
+JSON_BODIES = {  # by the path's last segment other than the code
     "deploy": {"scope": "all"},
     "return": {"reason": "补充"},
     "cancel": {"reason": "取消"},
     "status": {"status": "in_progress"},
     "unlock": {"reason": "补录", "until": "2026-06-20"},
+    "milestones": {"title": "节点", "due_on": "2026-06-20"},
+    "done": {"done": True},
+    "active": {"active": False},
+    "thresholds": {"yellow_days": 1, "red_days": 0, "remind_days": 0, "grace_days": 0},
+    "task": {"party_category": str(uuid.UUID(int=0)), "deadline": "2026-07-15"},
 }
-TAGS = {"plans", "integration points", "tasks", "progress reports"}
+TAGS = {
+    "plans",
+    "integration points",
+    "tasks",
+    "milestones",
+    "progress reports",
+    "categories and thresholds",
+}
 
 
 def plans_operations() -> list[tuple[str, str]]:
@@ -452,19 +487,19 @@ def plans_operations() -> list[tuple[str, str]]:
 
 def call(client, method: str, path: str, code: Any):
     url = path.replace("{code}", str(code))
-    last = url.rsplit("/", 1)[-1]
+    last = path.replace("/{code}", "").rsplit("/", 1)[-1]
     if method == "post" and last in ("reports", "amend"):
         return client.post(url, report_form(progress=20, claims_done="false"))
     if method == "post" and last == "items":
         return send(client, method, url, item_body())
-    if method in ("post", "patch"):
+    if method in ("post", "put", "patch"):
         return send(client, method, url, JSON_BODIES.get(last, {}))
     return getattr(client, method)(url)
 
 
 def test_every_plans_operation_is_walked():
     operations = plans_operations()
-    assert len(operations) == 31
+    assert len(operations) == 41
     coded = [path for path, _method in operations if "{code}" in path]
     assert all(any(path.startswith(prefix) for prefix in KIND_OF_PATH) for path in coded)
 
@@ -493,7 +528,10 @@ def test_the_outsider_gets_404_on_every_operation_that_takes_a_code(cast):
     # Their own lists hold nothing of ours.
     for url in ("/api/v1/plans", "/api/v1/tasks", "/api/v1/integration-points"):
         assert outsider.get(url).json()["results"] == [], url
+    assert [row["org"] for row in outsider.get("/api/v1/tasks/thresholds").json()] == [None]
     assert Task.objects.count() == 1 and ProgressReport.objects.get().status == "submitted"
+    assert Milestone.objects.count() == 1 and Category.objects.get(org__isnull=False).active
+    assert TaskPolicy.objects.filter(org=objects["org"]).exists()
 
 
 def test_personas_without_the_capability_are_refused(cast):
