@@ -10,8 +10,8 @@ see but may not change 403. A write the workflow refuses (`services.Refused`) an
 
 Objects are addressed by their public codes, categories included; a subtree's thresholds by
 its organisation's code (one set per organisation: `PUT` sets them, `DELETE` removes them).
-Lists are cursor-paginated in a stable order: creation (a cursor position shared by many rows,
-such as a deadline every deployed task has, would run past the paginator's offset limit), or
+Lists are cursor-paginated in a stable order: creation (a unique position keeps the cursor
+cheap where a deadline shared by every deployed task would make it skip rows by offset), or
 the organisation tree for the cascade of one target. The category lists and the thresholds,
 one entry at most per organisation in reach or above it, come whole, as on their page.
 """
