@@ -547,6 +547,9 @@ def _task_page(request: HttpRequest, task: Task, status: int = 200, **forms: Any
         "unlocks": task.unlocks.select_related("by"),
         "milestones": task.milestones.all(),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(),
+        # A branch carries a committee's target without seeing the committee's plan.
+        "may_see_plan": task.item_id is not None
+        and Plan.objects.visible_to(request.user).filter(items=task.item_id).exists(),
     }
     return render(request, "plans/task_detail.html", context, status=status)
 

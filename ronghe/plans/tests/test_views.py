@@ -456,3 +456,17 @@ def test_a_report_link_longer_than_its_column_is_refused_next_to_the_field(cast)
     assert response.status_code == 422
     assert 'id="id_link_error"' in response.content.decode()
     assert not ProgressReport.objects.exists()
+
+
+def test_a_deployed_tasks_page_links_the_plan_only_for_those_who_see_it(cast):
+    item = approved_item(cast)
+    task = services.deploy(item=item, orgs=[cast.orgs["A1"]], by=cast.users["party_admin"]).created[
+        0
+    ]
+
+    branch = cast.client("secretary").get(f"/tasks/{task.code}/").content.decode()
+    committee = cast.client("party_admin").get(f"/tasks/{task.code}/").content.decode()
+
+    assert item.plan.title in branch and f"/plans/{item.plan.code}/" not in branch
+    assert f"/plans/{item.plan.code}/" in committee
+    assert f"/plans/items/{item.code}/cascade/" in committee
