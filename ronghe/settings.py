@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ronghe.orglife",
     "ronghe.compliance",
     "ronghe.plans",
+    "ronghe.decisions",
     "ronghe.insights",
     "ronghe.demo",
     "ronghe.api",

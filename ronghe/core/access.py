@@ -58,6 +58,8 @@ class Cap(StrEnum):
     WRITE_PLANS = "write_plans"  # draft plans, deploy items, create tasks, report progress
     APPROVE_PLANS = "approve_plans"  # approve or return a submitted plan
     CHECK_TASKS = "check_tasks"  # accept or return progress reports, unlock late entry
+    READ_DECISIONS = "read_decisions"  # the decision list (三重一大), unredacted
+    WRITE_DECISIONS = "write_decisions"  # propose matters, record prior study and decisions
 
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
@@ -70,6 +72,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.READ_PLANS,
             Cap.APPROVE_PLANS,
             Cap.CHECK_TASKS,
+            Cap.READ_DECISIONS,
         }
     ),
     Role.PARTY_ADMIN: frozenset(
@@ -87,6 +90,8 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.WRITE_PLANS,
             Cap.APPROVE_PLANS,
             Cap.CHECK_TASKS,
+            Cap.READ_DECISIONS,
+            Cap.WRITE_DECISIONS,
         }
     ),
     Role.SECRETARY: frozenset(
@@ -99,6 +104,8 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.READ_COMPLIANCE,
             Cap.READ_PLANS,
             Cap.WRITE_PLANS,
+            Cap.READ_DECISIONS,
+            Cap.WRITE_DECISIONS,
         }
     ),
     # The 组织委员 keeps the meeting records (DOMAIN-RULES R1.15).
@@ -111,6 +118,8 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.READ_COMPLIANCE,
             Cap.READ_PLANS,
             Cap.WRITE_PLANS,
+            Cap.READ_DECISIONS,
+            Cap.WRITE_DECISIONS,
         }
     ),
     Role.BUSINESS_HEAD: frozenset({Cap.READ_ORGS, Cap.READ_PEOPLE}),

@@ -130,6 +130,28 @@ def _replace_topics(meeting: Meeting, topics: Sequence[TopicInput]) -> None:
 
 
 @transaction.atomic
+def agenda_add(*, meeting: Meeting, topic: TopicInput, by: Any) -> AgendaTopic:
+    """Append one topic to a planned meeting's agenda (the decision list puts a matter before
+    the Party committee this way)."""
+    added = AgendaTopic.objects.create(
+        meeting=meeting,
+        position=meeting.topics.count(),
+        title=topic.title[:200],
+        is_business=topic.is_business,
+        unit=topic.unit if topic.is_business else None,
+        business_note=topic.business_note[:200] if topic.is_business else "",
+    )
+    audit.record(
+        audit.Action.UPDATE,
+        actor=by,
+        obj=meeting,
+        after={"topic": added.title},
+        message="agenda topic added",
+    )
+    return added
+
+
+@transaction.atomic
 def meeting_plan(
     *, org: PartyOrg, data: dict[str, Any], topics: Sequence[TopicInput], by: Any
 ) -> Meeting:
