@@ -36,13 +36,14 @@ def context(context: BrowserContext) -> BrowserContext:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     """Put back the rows migrations load (the compliance rule set, the task categories and
-    policy) once a journey's transactional database has been emptied, for every test that
-    runs after it. (Django's `serialized_rollback` reloads them only at the start of the next
-    transactional test.)"""
+    policy, the default matter catalogue) once a journey's transactional database has been
+    emptied, for every test that runs after it. (Django's `serialized_rollback` reloads them
+    only at the start of the next transactional test.)"""
     result = yield
     if nextitem is None:
         return result  # the last test: the test database is already gone
     with item.config.stash[blocking_manager_key].unblock():
         import_module("ronghe.compliance.migrations.0003_seed_rules").seed(apps, None)
         import_module("ronghe.plans.migrations.0002_seed").seed(apps, None)
+        import_module("ronghe.decisions.migrations.0002_seed").seed(apps, None)
     return result
