@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("ronghe.orglife.urls")),
     path("", include("ronghe.compliance.urls")),
     path("", include("ronghe.plans.urls")),
+    path("", include("ronghe.decisions.urls")),
     path("", include("ronghe.notify.urls")),
     path("api/v1/", api_root.urls()),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -74,6 +74,10 @@ def navigation(user: Any) -> list[NavItem]:
         items.append(
             NavItem(_("My duties"), reverse("plans:my_duties"), "ti-briefcase", "/duties/")
         )
+    if reach.has(Cap.READ_DECISIONS):
+        items.append(
+            NavItem(_("Decision list"), reverse("decisions:decisions"), "ti-gavel", "/decisions/")
+        )
     if getattr(user, "person_id", None):
         items.append(NavItem(_("My record"), reverse("people:me"), "ti-id-badge", "/people/me/"))
     if Role.SYSADMIN in reach.roles:

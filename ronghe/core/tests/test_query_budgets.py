@@ -14,6 +14,7 @@ from django.utils import timezone
 from ronghe.accounts import tokens
 from ronghe.compliance import evaluator
 from ronghe.core import audit
+from ronghe.decisions.models import Decision
 from ronghe.orglife import services as orglife
 from ronghe.orglife.models import Meeting, Resolution
 from ronghe.orgs.models import PartyOrg, Unit
@@ -66,6 +67,7 @@ def grow(cast: Cast) -> None:
         _exchange_rows(cast, index)
     _meetings(cast, more=True)
     _plans(cast, more=True)
+    _decisions(cast, more=True)
     for index in range(60):
         audit.record(
             audit.Action.UPDATE,
@@ -173,6 +175,29 @@ def _plans(cast: Cast, *, more: bool = False) -> None:
         )
 
 
+def _decisions(cast: Cast, *, more: bool = False) -> None:
+    """Decisions of 甲公司党委 on the platform's catalogue, one with a study and a task."""
+    from ronghe.decisions import services as decisions
+    from ronghe.decisions.models import MajorMatter
+
+    matter = MajorMatter.objects.filter(org=None, category="decision").first()
+    for index in range(15 if more else 1):
+        decision = decisions.propose(
+            org=cast.orgs["A"],
+            proposal=decisions.Proposal(
+                matter=matter, title=f"事项{index}{more}", description="说明"
+            ),
+            by=cast.users["party_admin"],
+        )
+        meeting = orglife.meeting_plan(
+            org=cast.orgs["A"],
+            data={"kind": "committee_session", "title": "党委会", "starts_at": timezone.now()},
+            topics=[],
+            by=None,
+        )
+        decisions.schedule_study(decision=decision, meeting=meeting, by=None)
+
+
 def _plan_item(cast: Cast) -> PlanItem:
     return PlanItem.objects.get(title="部署目标")
 
@@ -252,6 +277,11 @@ PAGES: dict[str, Page] = {
     "my duties": lambda cast: ("secretary", "/duties/"),
     "integration points": lambda cast: ("party_admin", "/plans/points/"),
     "task settings": lambda cast: ("party_admin", "/tasks/settings/"),
+    "decision list": lambda cast: ("party_admin", "/decisions/"),
+    "a decision's page": lambda cast: (
+        "party_admin",
+        f"/decisions/{Decision.objects.get(title='事项0False').code}/",
+    ),
     "compliance board": lambda cast: ("party_admin", "/compliance/"),
     "organisation findings": lambda cast: (
         "secretary",
@@ -264,6 +294,7 @@ PAGES: dict[str, Page] = {
 def test_the_query_count_does_not_grow_with_the_rows(cast: Cast, page: str) -> None:
     _meetings(cast)
     _plans(cast)
+    _decisions(cast)
     persona, url = PAGES[page](cast)
     client = cast.client(persona)
     for index in range(3):  # an empty trail would spare the paginator its page query

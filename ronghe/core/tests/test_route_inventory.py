@@ -153,6 +153,13 @@ ROUTE_KINDS = {
     "plans:milestone_done": "milestone",
     "plans:milestone_delete": "milestone",
     "plans:resolution_task": "resolution",
+    "decisions:decision": "decision",
+    "decisions:schedule": "decision",
+    "decisions:study": "decision",
+    "decisions:decide": "decision",
+    "decisions:add_task": "decision",
+    "decisions:close": "decision",
+    "decisions:publish": "decision",
     "api:get_plan": "plan",
     "api:submit_plan": "plan",
     "api:approve_plan": "plan",
@@ -581,6 +588,17 @@ def _milestone_of(cast: Cast, org: str) -> Any:
     )
 
 
+def _decision_of(cast: Cast, org: str) -> Any:
+    from ronghe.decisions.models import Decision, MajorMatter
+
+    return Decision.objects.create(
+        org=cast.orgs[org],
+        matter=MajorMatter.objects.filter(org=None).first(),
+        title="重大事项",
+        description="说明",
+    )
+
+
 PLAN_MAKERS = {
     "plan": _plan_of,
     "item": _item_of,
@@ -591,6 +609,7 @@ PLAN_MAKERS = {
     "category": _category_of,
     "policy": _policy_of,
     "milestone": _milestone_of,
+    "decision": _decision_of,
 }
 
 
