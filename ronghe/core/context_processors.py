@@ -78,6 +78,15 @@ def navigation(user: Any) -> list[NavItem]:
         items.append(
             NavItem(_("Decision list"), reverse("decisions:decisions"), "ti-gavel", "/decisions/")
         )
+    if getattr(user, "person_id", None) or reach.has(Cap.READ_DECISIONS):
+        items.append(
+            NavItem(
+                _("Decision board"),
+                reverse("decisions:board"),
+                "ti-speakerphone",
+                "/decisions/board/",
+            )
+        )
     if getattr(user, "person_id", None):
         items.append(NavItem(_("My record"), reverse("people:me"), "ti-id-badge", "/people/me/"))
     if Role.SYSADMIN in reach.roles:

@@ -132,6 +132,21 @@ class DecisionQuerySet(models.QuerySet["Decision"]):
     def writable_by(self, user: Any) -> DecisionQuerySet:
         return self.filter(reach_of(user).q(Cap.WRITE_DECISIONS, party="org__"))
 
+    def on_board_for(self, user: Any, party_path: str | None) -> DecisionQuerySet:
+        """决策公开: the published decisions of the member's own organisation and those above
+        it, and the published ones in the user's decision reach."""
+        from ronghe.orgs.models import PartyOrg
+
+        step = PartyOrg.steplen
+        above = (
+            [party_path[:end] for end in range(step, len(party_path) + 1, step)]
+            if party_path
+            else []
+        )
+        return self.filter(public=True).filter(
+            Q(org__path__in=above) | reach_of(user).q(Cap.READ_DECISIONS, party="org__")
+        )
+
 
 class Decision(PublicModel):
     """One matter on the decision list, from proposal to its result."""

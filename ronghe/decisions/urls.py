@@ -7,6 +7,7 @@ app_name = "decisions"
 urlpatterns = [
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/new/", views.decision_new, name="decision_new"),
+    path("decisions/board/", views.board, name="board"),
     path("decisions/<uuid:code>/", views.decision_detail, name="decision"),
     path("decisions/<uuid:code>/schedule/", views.schedule, name="schedule"),
     path("decisions/<uuid:code>/study/", views.study, name="study"),

@@ -28,8 +28,9 @@ from ronghe.decisions.forms import (
     ScheduleForm,
     StudyForm,
 )
-from ronghe.decisions.models import Decision
+from ronghe.decisions.models import Decision, DecisionTask
 from ronghe.orgs.models import PartyOrg
+from ronghe.people.models import Person
 from ronghe.plans.forms import TaskForm, refused_into
 from ronghe.plans.models import Task
 
@@ -67,6 +68,41 @@ def decision_list(request: HttpRequest) -> HttpResponse:
             "may_propose": reach_of(request.user).has(Cap.WRITE_DECISIONS),
         },
     )
+
+
+BOARD_SIZE = 30
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    """决策公开: what was decided and how it is being carried out, for members. Amounts and the
+    parts kept from members show only to those who read the decision list there."""
+    reach = reach_of(request.user)
+    person = (
+        Person.objects.select_related("party_org").filter(pk=reach.person_id).first()
+        if reach.person_id
+        else None
+    )
+    party_path = person.party_org.path if person and person.party_org else None
+    if party_path is None and not reach.has(Cap.READ_DECISIONS):
+        raise PermissionDenied
+    decisions = list(
+        Decision.objects.on_board_for(request.user, party_path)
+        .select_related("org", "matter")
+        .order_by("-decided_on", "-id")[:BOARD_SIZE]
+    )
+    readable = set(
+        Decision.objects.visible_to(request.user)
+        .filter(pk__in=[d.pk for d in decisions])
+        .values_list("pk", flat=True)
+    )
+    links = DecisionTask.objects.filter(decision__in=decisions).select_related("task")
+    tasks: dict[int, list[Task]] = {}
+    for link in links:
+        tasks.setdefault(link.decision_id, []).append(link.task)
+    rows = [
+        {"decision": d, "full": d.pk in readable, "tasks": tasks.get(d.pk, [])} for d in decisions
+    ]
+    return render(request, "decisions/board.html", {"rows": rows})
 
 
 def _writable_orgs(user: Any) -> Any:

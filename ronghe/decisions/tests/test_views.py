@@ -150,3 +150,59 @@ def test_the_agenda_offers_only_planned_committee_sessions(cast):
     )
     assert response.status_code == 422
     assert 'id="id_meeting_error"' in response.content.decode()
+
+
+def _published(cast, org: str = "A", title: str = "增资新能源子公司") -> Decision:
+    from ronghe.decisions import services
+    from ronghe.decisions.models import Body, MajorMatter
+
+    matter = MajorMatter.objects.create(
+        org=cast.orgs[org],
+        category="funds",
+        name="资金",
+        requires_prior_study=False,
+        body=Body.BOARD,
+        source="办法",
+        effective_from=date(2026, 1, 1),
+    )
+    decision = services.propose(
+        org=cast.orgs[org],
+        proposal=services.Proposal(matter=matter, title=title, description="说明", amount=12345678),
+        by=None,
+    )
+    services.decide(decision=decision, data=board_vote(), by=None)
+    services.publish(decision=decision, public=True, sensitive_note="对方报价 1.2 亿", by=None)
+    return decision
+
+
+def test_the_board_shows_members_what_was_decided_without_the_sensitive_parts(cast):
+    ours = _published(cast)
+    _published(cast, "B", "乙公司事项")
+    hidden = propose_funds(cast)  # not published
+
+    member = cast.client("member").get("/decisions/board/").content.decode()
+    staff = cast.client("party_admin").get("/decisions/board/").content.decode()
+
+    assert ours.title in member and "乙公司事项" not in member and hidden.title not in member
+    assert "对方报价" not in member and "12345678" not in member
+    assert f"/decisions/{ours.code}/" not in member  # the full page is the staff's
+    assert "对方报价" in staff and "12345678" in staff and "乙公司事项" in staff
+    assert ours.title not in cast.client("outsider").get("/decisions/board/").content.decode()
+
+
+def test_the_board_is_closed_to_accounts_without_a_party_place(cast):
+    assert cast.client("sysadmin").get("/decisions/board/").status_code == 403
+
+
+def test_the_boards_query_count_does_not_grow(cast):
+    _published(cast, title="第一项")
+    client = cast.client("member")
+    client.get("/decisions/board/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/decisions/board/").status_code == 200
+    for index in range(6):
+        _published(cast, title=f"更多{index}")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/decisions/board/")
+    assert page.status_code == 200 and "更多5" in page.content.decode()
+    assert len(many) == len(few)
